@@ -1,2 +1,52 @@
+import './train/register-gradients.js';
+
+// Backend
 export { initBackend, backendInfo, BACKEND_ORDER } from './backend/init-backend.js';
 export type { BackendName, BackendInfo, BackendAttempt, InitBackendOptions } from './backend/init-backend.js';
+
+// Randomness
+export { Rng } from './random/rng.js';
+
+// Layers
+export { Module } from './layers/module.js';
+export { Linear, type LinearConfig } from './layers/linear.js';
+export { LayerNorm } from './layers/layer-norm.js';
+export { gelu, geluTanh, quickGelu, activation, ACTIVATIONS, type ActivationKind } from './layers/activations.js';
+export { Mlp } from './layers/mlp.js';
+export { MultiHeadAttention, keyPaddingBias, causalBias, MASKED, type AttentionConfig } from './layers/attention.js';
+export { TransformerBlock, type TransformerBlockConfig } from './layers/transformer-block.js';
+export { TokenEmbedding, LearnedPositions, PatchEmbedding, sinusoidalPositions } from './layers/embeddings.js';
+
+// Encoders
+export type { Encoder, TextInput, ModalityInputs, Modality } from './encoders/encoder.js';
+export { VisionTransformer, VitConfigSchema, ActivationSchema, type VitConfig } from './encoders/vit.js';
+export { TextTransformer, TextTransformerConfigSchema, type TextTransformerConfig } from './encoders/text-transformer.js';
+export { createEncoder, EncoderConfigSchema, ENCODER_KINDS, type EncoderConfig, type EncoderKind } from './encoders/registry.js';
+
+// Losses
+export { clipLoss, LogitScale, type ClipLossOutput, type LogitScaleConfig } from './losses/clip-loss.js';
+
+// Models
+export { DualEncoder, l2Normalize, type DualEncoderOptions } from './models/dual-encoder.js';
+
+// Training
+export { AdamW, defaultNoDecay, type AdamWConfig, type StepOutput } from './train/adamw.js';
+export { warmupCosine, type WarmupCosineConfig } from './train/schedule.js';
+
+// Checkpoints
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  toTensors,
+  saveCheckpoint,
+  loadCheckpoint,
+  writeFileAtomic,
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  type CheckpointState,
+  type DecodedCheckpoint,
+  type DecodedTensor,
+} from './checkpoint/index.js';
+
+// Testing helpers (numerical comparison that never lets NaN or Infinity pass)
+export { assertAllClose, maxRelativeError, type Tolerance } from './testing/all-close.js';

@@ -1,2 +1,41 @@
-/** Registers the kernels wasm lacks for training; filled in by the wasm-kernels work. */
-export function registerWasmTrainingKernels(): void {}
+import * as tf from '@tensorflow/tfjs-core';
+import { makeBatchMatMul, makeFusedMatMul } from './batch-mat-mul.js';
+
+/** Kernels wasm lacks, and the ones it has but runs slowly, keyed by kernel name. */
+type Override = (original: tf.KernelFunc) => tf.KernelFunc;
+
+const OVERRIDES: Record<string, Override> = {
+  [tf.BatchMatMul]: makeBatchMatMul,
+  [tf._FusedMatMul]: makeFusedMatMul,
+};
+
+const ADDED: Record<string, tf.KernelFunc> = {};
+
+/** Kernel functions installed here, to recognise them on a second call. */
+const installed = new Set<tf.KernelFunc>();
+
+function install(name: string, make: (original: tf.KernelFunc | undefined) => tf.KernelFunc): void {
+  const current = tf.getKernel(name, 'wasm');
+  if (current !== undefined && installed.has(current.kernelFunc)) return;
+  const kernelFunc = make(current?.kernelFunc);
+  installed.add(kernelFunc);
+  if (current !== undefined) tf.unregisterKernel(name, 'wasm');
+  // The original's setupFunc still has to run at backend init: it prepares what the
+  // original kernelFunc (our fallback) calls into.
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, ...(current?.setupFunc ? { setupFunc: current.setupFunc } : {}), ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}) });
+}
+
+/**
+ * Registers the kernels wasm lacks for training and replaces slow ones with fast routes.
+ * Call after importing @tensorflow/tfjs-backend-wasm, before or after `setBackend('wasm')`.
+ * Idempotent.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const [name, make] of Object.entries(OVERRIDES)) {
+    install(name, (original) => {
+      if (original === undefined) throw new Error(`wasm-kernels: ${name} is not registered for wasm; import @tensorflow/tfjs-backend-wasm first`);
+      return make(original);
+    });
+  }
+  for (const [name, kernelFunc] of Object.entries(ADDED)) install(name, () => kernelFunc);
+}
