@@ -37,6 +37,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
+// The test setup already loaded this module (through @modalab/core) with the real fs: reload it.
+vi.resetModules();
 const { writeFileAtomic } = await import('./atomic-write.js');
 
 let dir: string;

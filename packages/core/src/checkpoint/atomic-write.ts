@@ -9,7 +9,7 @@ import * as path from 'node:path';
  * rename itself survives a power loss. On any failure before the rename the temp file is
  * removed and the target is untouched.
  */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, bytes: string | Uint8Array): Promise<void> {
   const target = path.resolve(file);
   const dir = path.dirname(target);
   // Leading dot keeps the temp out of globs like `*.ckpt`; pid + random bits avoid collisions

@@ -31,7 +31,7 @@ function randomUnitRows(rng: Rng, b: number, e: number): number[][] {
 describe('clipLoss', () => {
   it('equals ln(B) when all embeddings are identical', () => {
     for (const b of [1, 2, 7]) {
-      const x = tf.ones([b, 4]).div(2) as tf.Tensor2D;
+      const x = tf.div(tf.ones([b, 4]), 2) as tf.Tensor2D;
       const { loss } = clipLoss(x, x, 10);
       expect(loss.dataSync()[0]).toBeCloseTo(Math.log(b), 5);
       tf.dispose([x, loss]);

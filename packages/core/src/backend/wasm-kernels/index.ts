@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMul, makeFusedMatMul } from './batch-mat-mul.js';
+import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-backprop.js';
+import { unsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** Kernels wasm lacks, and the ones it has but runs slowly, keyed by kernel name. */
 type Override = (original: tf.KernelFunc) => tf.KernelFunc;
@@ -7,9 +9,14 @@ type Override = (original: tf.KernelFunc) => tf.KernelFunc;
 const OVERRIDES: Record<string, Override> = {
   [tf.BatchMatMul]: makeBatchMatMul,
   [tf._FusedMatMul]: makeFusedMatMul,
+  // wasm has one, a direct loop; this one is a single XNNPACK matmul plus a scatter.
+  [tf.Conv2DBackpropInput]: () => conv2DBackpropInput,
 };
 
-const ADDED: Record<string, tf.KernelFunc> = {};
+const ADDED: Record<string, tf.KernelFunc> = {
+  [tf.UnsortedSegmentSum]: unsortedSegmentSum,
+  [tf.Conv2DBackpropFilter]: conv2DBackpropFilter,
+};
 
 /** Kernel functions installed here, to recognise them on a second call. */
 const installed = new Set<tf.KernelFunc>();
@@ -26,7 +33,8 @@ function install(name: string, make: (original: tf.KernelFunc | undefined) => tf
 }
 
 /**
- * Registers the kernels wasm lacks for training and replaces slow ones with fast routes.
+ * Registers the kernels wasm lacks for training and replaces slow ones with fast routes, and
+ * Gradients live in train/register-gradients.ts (they are global, not per backend).
  * Call after importing @tensorflow/tfjs-backend-wasm, before or after `setBackend('wasm')`.
  * Idempotent.
  */
@@ -38,4 +46,5 @@ export function registerWasmTrainingKernels(): void {
     });
   }
   for (const [name, kernelFunc] of Object.entries(ADDED)) install(name, () => kernelFunc);
+
 }

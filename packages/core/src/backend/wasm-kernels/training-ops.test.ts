@@ -2,14 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { maxRelError } from './compare.js';
 import { runCase, runCasesOn } from './run-case.js';
-import { registerCoreGradientsForTests } from './test-gradients.js';
+import '../../train/register-gradients.js';
 import { OP_CASES } from './training-op-cases.js';
 
 // The probe: every op a CLIP-style training step uses, forward and backward on wasm, against cpu.
 describe('training ops on wasm', () => {
   let cpu: Awaited<ReturnType<typeof runCasesOn>>;
   beforeAll(async () => {
-    await registerCoreGradientsForTests();
     cpu = await runCasesOn('cpu', OP_CASES);
     expect(tf.getBackend()).toBe('wasm');
   });
