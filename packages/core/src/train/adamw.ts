@@ -13,7 +13,7 @@ export interface AdamWConfig {
 }
 
 export const defaultNoDecay = (name: string): boolean =>
-  /(^|\.)(bias|logScale|cls)$/.test(name) || /(^|\.)(ln\w*|pos)\./.test(name) || name.split('.').length === 1;
+  /(^|\.)(bias|logScale|cls)$/.test(name) || /(^|\.)(ln\w*|pos)\./.test(name);
 
 export interface StepOutput {
   loss: tf.Scalar;

@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runClipEmoji } from './runner/clip-emoji.js';
+import { tinyConfig } from './testing/tiny-config.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const tsx = path.join(repo, 'node_modules/.bin/tsx');
+
+/** The real CLI, as `pnpm exp` runs it. */
+function exp(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(tsx, ['--conditions=source', path.join(here, 'cli.ts'), ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, MODALAB_BACKEND: process.env.MODALAB_BACKEND ?? 'wasm' },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('exp CLI: usage', () => {
+  it('lists experiments', () => {
+    const r = exp(['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^quickstart\s+Small CLIP/m);
+  });
+  it('exits 2 with a message on usage errors', () => {
+    for (const [args, message] of [
+      [[], /usage: pnpm exp/],
+      [['frobnicate'], /Unknown command 'frobnicate'/],
+      [['run'], /run takes one experiment name/],
+      [['run', 'nope'], /Unknown experiment 'nope'. Registered: quickstart/],
+      [['run', 'quickstart', '--set', 'novalue'], /--set expects path.to.key=value/],
+      [['run', 'quickstart', '--seed', '1.5'], /--seed must be a non-negative integer/],
+      [['run', 'quickstart', '--bogus'], /Unknown option '--bogus'/],
+      [['eval', '--run', 'x'], /eval needs --run <runDir> and --data <manifest.jsonl>/],
+    ] as const) {
+      const r = exp([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+  it('exits 1 naming the key when the config is invalid', () => {
+    const r = exp(['run', 'quickstart', '--set', 'train.stepz=3']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stepz/);
+  });
+});
+
+describe('exp eval', () => {
+  let runDir = '';
+  let dataDir = '';
+
+  beforeAll(async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-eval-'));
+    const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
+    runDir = (await runClipEmoji('tiny', tinyConfig(), { runsRoot: root, ...quiet })).runDir;
+    dataDir = path.join(root, 'data');
+    fs.mkdirSync(path.join(dataDir, 'img'), { recursive: true });
+    const colours = [[255, 0, 0], [0, 160, 0], [0, 0, 255], [240, 200, 0]] as const;
+    const names = ['red square', 'green square', 'blue square', 'yellow square'];
+    const lines: string[] = [];
+    for (const [i, [r, g, b]] of colours.entries()) {
+      await sharp({ create: { width: 20, height: 20, channels: 3, background: { r, g, b } } }).png().toFile(path.join(dataDir, 'img', `${i}.png`));
+      lines.push(JSON.stringify({ id: `c${i}`, image: `img/${i}.png`, text: i === 0 ? [names[i], 'a red block'] : names[i] }));
+    }
+    fs.writeFileSync(path.join(dataDir, 'manifest.jsonl'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(dataDir, 'escape.jsonl'), JSON.stringify({ id: 'x', image: '../outside.png', text: 'x' }) + '\n');
+  });
+
+  it('--json prints exactly one JSON object on stdout with retrieval metrics and chance', () => {
+    const r = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'manifest.jsonl'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0]!) as { items: number; texts: number; metrics: Record<string, number> };
+    expect(out.items).toBe(4);
+    expect(out.texts).toBe(5);
+    for (const key of ['eval/image->text/R@1', 'eval/text->image/R@1', 'eval/image->text/medianRank', 'eval/text->image/chance/R@1']) {
+      expect(typeof out.metrics[key], key).toBe('number');
+    }
+    // Image 0 owns 2 of the 5 texts: chance R@1 for image->text is the mean over queries of p/G.
+    expect(out.metrics['eval/image->text/chance/R@1']).toBeCloseTo((2 / 5 + 3 * (1 / 5)) / 4, 10);
+    expect(out.metrics['eval/text->image/chance/R@1']).toBeCloseTo(1 / 4, 10);
+    // K larger than the gallery is left out rather than reported as a trivial 100%.
+    expect(out.metrics['eval/text->image/R@10']).toBeUndefined();
+  });
+
+  it('prints a table without --json, and names the line and file of a bad manifest entry', () => {
+    const table = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'manifest.jsonl')]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/eval image->text\s+R@1 [\d.]+% \(chance [\d.]+%\)/);
+    const bad = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'escape.jsonl'), '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/escape\.jsonl:1: .*(outside|leaves)/);
+  });
+});

@@ -1,0 +1,106 @@
+#!/usr/bin/env -S npx tsx --conditions=source
+import { initBackend } from '@modalab/core';
+import { parseArgs } from 'node:util';
+import { applyOverrides } from './cli/overrides.js';
+import { evalRun } from './commands/eval-run.js';
+import { formatResults } from './runner/evaluate.js';
+import { EXPERIMENTS, getExperiment, UsageError } from './registry.js';
+
+const USAGE = `usage: pnpm exp <command> [options]
+
+commands:
+  list                                   experiments with one-line descriptions
+  run <name> [--seed N] [--set k=v]...   train and evaluate an experiment
+         [--resume <runDir>] [--stop-after N] [--out <runsDir>] [--backend NAME]
+  eval --run <runDir> --data <manifest.jsonl> [--json]
+                                         evaluate a finished run on a manifest
+
+backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the fastest that loads; also MODALAB_BACKEND)
+exit codes: 0 ok, 1 failed, 2 usage error`;
+
+const log = (line: string) => process.stderr.write(line + '\n');
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) throw new UsageError('no command given');
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  switch (command) {
+    case 'list': {
+      for (const [name, def] of Object.entries(EXPERIMENTS)) process.stdout.write(`${name.padEnd(16)} ${def.description}\n`);
+      return 0;
+    }
+    case 'run': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          seed: { type: 'string' },
+          set: { type: 'string', multiple: true, default: [] },
+          resume: { type: 'string' },
+          'stop-after': { type: 'string' },
+          out: { type: 'string' },
+          backend: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+      if (values.help) return (process.stdout.write(USAGE + '\n'), 0);
+      if (positionals.length !== 1) throw new UsageError(`run takes one experiment name, got ${positionals.length}`);
+      const name = positionals[0]!;
+      const def = getExperiment(name);
+      if (values.resume !== undefined && (values.seed !== undefined || values.set.length > 0)) {
+        throw new UsageError('--resume continues a run with its saved config; --seed and --set cannot change it');
+      }
+      let config = applyOverrides(def.config, values.set);
+      if (values.seed !== undefined) {
+        const seed = Number(values.seed);
+        if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+        config = { ...config, seed };
+      }
+      const stopAfter = values['stop-after'] === undefined ? undefined : Number(values['stop-after']);
+      if (stopAfter !== undefined && (!Number.isInteger(stopAfter) || stopAfter <= 0)) {
+        throw new UsageError(`--stop-after must be a positive integer, got '${values['stop-after']}'`);
+      }
+      await initBackend(values.backend === undefined ? {} : { backend: values.backend });
+      const result = await def.run(name, config, {
+        ...(values.out === undefined ? {} : { runsRoot: values.out }),
+        ...(values.resume === undefined ? {} : { resume: values.resume }),
+        ...(stopAfter === undefined ? {} : { stopAfter }),
+      });
+      log(result.finished ? `done: ${result.runDir}` : `stopped: ${result.runDir}`);
+      return 0;
+    }
+    case 'eval': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { run: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      });
+      if (values.help) return (process.stdout.write(USAGE + '\n'), 0);
+      if (positionals.length > 0) throw new UsageError(`eval takes no positional arguments, got '${positionals.join(' ')}'`);
+      if (values.run === undefined || values.data === undefined) throw new UsageError('eval needs --run <runDir> and --data <manifest.jsonl>');
+      await initBackend({ log, ...(values.backend === undefined ? {} : { backend: values.backend }) });
+      const out = await evalRun(values.run, values.data, log);
+      if (values.json) process.stdout.write(JSON.stringify({ run: out.run, data: out.data, items: out.items, texts: out.texts, metrics: out.metrics }) + '\n');
+      else process.stdout.write(formatResults({ eval: out.results }) + '\n');
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval (pnpm exp --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      log(`error: ${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    log(`error: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.MODALAB_DEBUG) console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,56 @@
+import { loadCheckpoint, toTensors } from '@modalab/core';
+import { BpeTokenizer, loadImage, readManifest } from '@modalab/data';
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { buildDualEncoder } from '../runner/build-model.js';
+import { CHECKPOINT_FILE } from '../runner/clip-emoji.js';
+import { ClipEmojiConfigSchema } from '../runner/clip-emoji-config.js';
+import { embedImages, embedTexts } from '../runner/embed.js';
+import { flattenResults, retrievalBothWays, type SplitResults } from '../runner/evaluate.js';
+import { readJson } from '../runner/run-dir.js';
+
+export interface EvalRunOutput {
+  run: string;
+  data: string;
+  items: number;
+  texts: number;
+  results: SplitResults;
+  metrics: Record<string, number>;
+}
+
+/** Evaluates a finished run's model on a JSONL manifest: retrieval both ways. */
+export async function evalRun(runDir: string, manifest: string, log: (line: string) => void): Promise<EvalRunOutput> {
+  const dir = path.resolve(runDir);
+  const saved = readJson<{ config: unknown }>(path.join(dir, 'config.json'));
+  const config = ClipEmojiConfigSchema.parse(saved.config);
+  const ckpt = await loadCheckpoint(path.join(dir, CHECKPOINT_FILE));
+  const tokenizer = BpeTokenizer.fromJSON(ckpt.meta.tokenizer);
+  const model = buildDualEncoder(config, tokenizer.vocabSize);
+  const tensors = toTensors(ckpt);
+  for (const [n, v] of model.namedVariables()) {
+    const t = tensors[`param.${n}`];
+    if (!t) throw new Error(`Checkpoint ${path.join(dir, CHECKPOINT_FILE)} has no tensor 'param.${n}'`);
+    v.assign(t);
+  }
+  tf.dispose(Object.values(tensors));
+  if (ckpt.meta.step !== config.train.steps) log(`warning: the checkpoint is at step ${String(ckpt.meta.step)} of ${config.train.steps} (the run did not finish)`);
+
+  const items = await readManifest(manifest);
+  if (items.length < 2) throw new Error(`${manifest}: retrieval needs at least 2 items, found ${items.length}`);
+  const size = config.data.imageSize;
+  const per = size * size * 3;
+  const pixels = new Float32Array(items.length * per);
+  for (const [i, item] of items.entries()) pixels.set(await loadImage(item.image, size), i * per);
+  const texts: string[] = [];
+  const owner: number[] = [];
+  items.forEach((item, i) => item.texts.forEach((t) => (texts.push(t), owner.push(i))));
+  log(`${manifest}: ${items.length} items, ${texts.length} texts`);
+
+  const img = embedImages(model, pixels, size, items.map((_, i) => i), config.eval.batchSize);
+  const txt = embedTexts(model, tokenizer, texts, config.tokenizer.contextLength, config.eval.batchSize);
+  const ks = config.eval.ks.filter((k) => k <= Math.max(items.length, texts.length));
+  const results = retrievalBothWays(img, txt, owner, ks.length > 0 ? ks : [1]);
+  tf.dispose([img, txt]);
+  model.dispose();
+  return { run: dir, data: path.resolve(manifest), items: items.length, texts: texts.length, results, metrics: flattenResults('eval', results) };
+}

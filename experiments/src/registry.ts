@@ -1,0 +1,21 @@
+import { quickstart } from '../defs/quickstart.js';
+import { runClipEmoji, type RunOptions, type RunResult } from './runner/clip-emoji.js';
+
+export interface ExperimentDef {
+  description: string;
+  config: Record<string, unknown>;
+  run: (name: string, config: unknown, options: RunOptions) => Promise<RunResult>;
+}
+
+export const EXPERIMENTS: Record<string, ExperimentDef> = {
+  quickstart: { description: quickstart.description ?? '', config: quickstart as Record<string, unknown>, run: runClipEmoji },
+};
+
+export function getExperiment(name: string): ExperimentDef {
+  const def = EXPERIMENTS[name];
+  if (!def) throw new UsageError(`Unknown experiment '${name}'. Registered: ${Object.keys(EXPERIMENTS).join(', ')}`);
+  return def;
+}
+
+/** A mistake in how the CLI was called: exit code 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,59 @@
+import { TextTransformerConfigSchema, VitConfigSchema } from '@modalab/core';
+import { z } from 'zod';
+
+// The text tower's vocabSize and contextLength come from the tokenizer section, so they are
+// omitted here; the vit's imageSize must equal data.imageSize (checked below).
+const TextTowerSchema = z.object(TextTransformerConfigSchema.innerType().innerType().shape).omit({ vocabSize: true, contextLength: true }).strict();
+
+export const ClipEmojiConfigSchema = z
+  .object({
+    description: z.string().default(''),
+    seed: z.number().int().nonnegative().default(0).describe('seeds weights, data order and the held-out split'),
+    data: z
+      .object({
+        trainStyle: z.enum(['google', 'twitter']).default('google'),
+        otherStyle: z.enum(['google', 'twitter']).default('twitter').describe('never trained on: the cross-style test'),
+        imageSize: z.number().int().positive().default(32),
+        heldOutFraction: z.number().gt(0).lt(1).default(0.15).describe('concepts never seen in training'),
+        maxConcepts: z.number().int().positive().optional().describe('subsample concepts (tests and smoke runs)'),
+      })
+      .strict()
+      .refine((d) => d.trainStyle !== d.otherStyle, { message: 'otherStyle must differ from trainStyle', path: ['otherStyle'] }),
+    tokenizer: z
+      .object({
+        vocabSize: z.number().int().min(260).default(1000).describe('256 bytes + specials + merges; 1000 covers emoji vocabulary'),
+        contextLength: z.number().int().min(3).default(16),
+      })
+      .strict(),
+    model: z
+      .object({
+        embedDim: z.number().int().positive().default(64),
+        image: z.object(VitConfigSchema.innerType().innerType().shape).strict(),
+        text: TextTowerSchema,
+        logitScaleInit: z.number().positive().default(1 / 0.07).describe('CLIP init'),
+      })
+      .strict(),
+    train: z
+      .object({
+        steps: z.number().int().positive(),
+        batchSize: z.number().int().min(2).describe('InfoNCE needs negatives: at least 2'),
+        lr: z.number().positive(),
+        warmupSteps: z.number().int().nonnegative(),
+        weightDecay: z.number().nonnegative().default(0.1),
+        clipNorm: z.number().positive().optional(),
+        logEvery: z.number().int().positive().default(10),
+        checkpointEvery: z.number().int().positive().default(50),
+      })
+      .strict(),
+    eval: z
+      .object({
+        ks: z.array(z.number().int().positive()).nonempty().default([1, 5, 10]),
+        batchSize: z.number().int().positive().default(256),
+      })
+      .strict(),
+  })
+  .strict()
+  .refine((c) => c.model.image.imageSize === c.data.imageSize, { message: 'model.image.imageSize must equal data.imageSize', path: ['model', 'image', 'imageSize'] });
+
+export type ClipEmojiConfig = z.infer<typeof ClipEmojiConfigSchema>;
+export type ClipEmojiConfigInput = z.input<typeof ClipEmojiConfigSchema>;

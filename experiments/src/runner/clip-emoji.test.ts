@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tinyConfig } from '../testing/tiny-config.js';
+import { CHECKPOINT_FILE, runClipEmoji } from './clip-emoji.js';
+import { MetricsLog, readJson } from './run-dir.js';
+
+const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
+
+describe('runClipEmoji (tiny quickstart)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-run-'));
+
+  it('writes a complete run directory whose files are what they claim', async () => {
+    const result = await runClipEmoji('tiny', tinyConfig(), { runsRoot: root, ...quiet });
+    expect(result.finished).toBe(true);
+    const dir = result.runDir;
+    expect(path.basename(dir)).toMatch(/^tiny-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d/);
+    for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'report.html', 'tokenizer.json', CHECKPOINT_FILE]) {
+      expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    }
+    const config = readJson<{ name: string; config: { seed: number }; backend: { name: string }; git: string | null }>(path.join(dir, 'config.json'));
+    expect(config.name).toBe('tiny');
+    expect(config.backend.name).toBe(process.env.MODALAB_BACKEND);
+    expect(config.config.seed).toBe(0);
+
+    const rows = new MetricsLog(path.join(dir, 'metrics.jsonl')).read();
+    expect(rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const r of rows) {
+      expect(Number.isFinite(r.loss)).toBe(true);
+      expect(r.temperature).toBeGreaterThan(0);
+    }
+
+    const summary = readJson<Record<string, number>>(path.join(dir, 'summary.json'));
+    for (const split of ['test', 'test-other-style', 'all-other-style', 'train-sample']) {
+      for (const dirn of ['image->text', 'text->image']) {
+        for (const k of [1, 5, 10]) {
+          const v = summary[`${split}/${dirn}/R@${k}`]!;
+          expect(v, `${split}/${dirn}/R@${k}`).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThanOrEqual(1);
+          expect(summary[`${split}/${dirn}/chance/R@${k}`]).toBeGreaterThan(0);
+        }
+        expect(summary[`${split}/${dirn}/medianRank`]).toBeGreaterThanOrEqual(1);
+      }
+    }
+    expect(summary['all-other-style/image->text/count']).toBeGreaterThan(1800);
+    expect(summary['test/image->text/count']).toBe(6); // 15% of 40 concepts
+
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('Plotly');
+    expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a run stopped and resumed reaches the same loss at the same step (rel. 1e-5)', async () => {
+    const config = tinyConfig(['seed=3']);
+    const full = await runClipEmoji('full', config, { runsRoot: root, ...quiet });
+    const stopped = await runClipEmoji('parted', config, { runsRoot: root, stopAfter: 3, ...quiet });
+    expect(stopped.finished).toBe(false);
+    expect(stopped.step).toBe(3);
+    expect(fs.existsSync(path.join(stopped.runDir, 'summary.json'))).toBe(false);
+    const resumed = await runClipEmoji('ignored', undefined, { resume: stopped.runDir, ...quiet });
+    expect(resumed.finished).toBe(true);
+    expect(resumed.runDir).toBe(stopped.runDir);
+
+    const a = new MetricsLog(path.join(full.runDir, 'metrics.jsonl')).read();
+    const b = new MetricsLog(path.join(stopped.runDir, 'metrics.jsonl')).read();
+    expect(b.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (let i = 0; i < 6; i++) {
+      const rel = Math.abs(a[i]!.loss! - b[i]!.loss!) / Math.abs(a[i]!.loss!);
+      expect(rel, `step ${i + 1}: ${a[i]!.loss} vs ${b[i]!.loss}`).toBeLessThanOrEqual(1e-5);
+      expect(b[i]!.temperature).toBeCloseTo(a[i]!.temperature!, 6);
+    }
+    const sa = readJson<Record<string, number>>(path.join(full.runDir, 'summary.json'));
+    const sb = readJson<Record<string, number>>(path.join(stopped.runDir, 'summary.json'));
+    expect(sb['test/image->text/R@5']).toBe(sa['test/image->text/R@5']);
+  });
+
+  it('refuses to resume a folder without a checkpoint, and a config with an unknown key', async () => {
+    const empty = fs.mkdtempSync(path.join(root, 'empty-'));
+    fs.writeFileSync(path.join(empty, 'config.json'), JSON.stringify({ name: 'x', config: tinyConfig() }));
+    await expect(runClipEmoji('x', undefined, { resume: empty, ...quiet })).rejects.toThrow(/has no checkpoint\.ckpt/);
+    await expect(runClipEmoji('x', tinyConfig(['train.stepz=3']), { runsRoot: root, ...quiet })).rejects.toThrow(/stepz/);
+  });
+});

@@ -1,0 +1,294 @@
+import {
+  AdamW,
+  backendInfo,
+  type DualEncoder,
+  loadCheckpoint,
+  Rng,
+  saveCheckpoint,
+  toTensors,
+  warmupCosine,
+} from '@modalab/core';
+import { BpeTokenizer, type EmojiDataset, loadEmoji } from '@modalab/data';
+import * as tf from '@tensorflow/tfjs-core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildDualEncoder } from './build-model.js';
+import { type ClipEmojiConfig, ClipEmojiConfigSchema } from './clip-emoji-config.js';
+import { embedImages, embedTexts, imageBatch, textBatch } from './embed.js';
+import { flattenResults, formatResults, retrievalBothWays, type SplitResults } from './evaluate.js';
+import { ProgressBar, formatDuration } from './progress.js';
+import { writeClipReport } from './report.js';
+import { createRunDir, gitCommit, MetricsLog, readJson, writeJson } from './run-dir.js';
+import { EpochSampler, type SamplerState } from './sampler.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.ckpt';
+
+export interface RunOptions {
+  /** Parent folder of new run directories (default experiments/runs). */
+  runsRoot?: string;
+  /** Continue the run in this directory from its checkpoint. */
+  resume?: string;
+  /** Stop (with a checkpoint) after this many steps in total, leaving the run resumable. */
+  stopAfter?: number;
+  /** Progress and messages; default stderr. */
+  log?: (line: string) => void;
+  /** A stream for the progress bar; default stderr. */
+  progress?: NodeJS.WriteStream;
+}
+
+export interface RunResult {
+  runDir: string;
+  finished: boolean;
+  step: number;
+  summary?: Record<string, number | string>;
+}
+
+interface RunFiles {
+  name: string;
+  config: ClipEmojiConfig;
+}
+
+/** Trains and evaluates a CLIP-style dual encoder on the built-in emoji dataset. */
+export async function runClipEmoji(name: string, configInput: unknown, options: RunOptions = {}): Promise<RunResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const backend = backendInfo();
+  if (!backend) throw new Error('initBackend() must run before an experiment');
+
+  let runDir: string;
+  let config: ClipEmojiConfig;
+  if (options.resume !== undefined) {
+    runDir = path.resolve(options.resume);
+    const saved = readJson<RunFiles>(path.join(runDir, 'config.json'));
+    config = ClipEmojiConfigSchema.parse(saved.config);
+    name = saved.name;
+    if (!fs.existsSync(path.join(runDir, CHECKPOINT_FILE))) {
+      throw new Error(`Cannot resume ${runDir}: it has no ${CHECKPOINT_FILE} (the run stopped before its first checkpoint)`);
+    }
+  } else {
+    config = ClipEmojiConfigSchema.parse(configInput);
+    runDir = createRunDir(name, options.runsRoot);
+    await writeJson(path.join(runDir, 'config.json'), {
+      name,
+      config,
+      git: gitCommit(),
+      backend: { name: backend.name, tfjs: backend.tfjsVersion, unavailable: backend.attempts.filter((a) => !a.ok) },
+      node: process.version,
+      createdAt: new Date().toISOString(),
+    });
+  }
+  log(`run ${runDir}\nseed ${config.seed}, backend ${backend.name}`);
+
+  // Data
+  const t0 = performance.now();
+  const data = await loadEmoji({ imageSize: config.data.imageSize, styles: [config.data.trainStyle, config.data.otherStyle], heldOutFraction: config.data.heldOutFraction, seed: config.seed });
+  const { train, test } = subsample(data, config);
+  const trainPixels = data.images[config.data.trainStyle]!.pixels;
+  log(`emoji: ${data.concepts.length} concepts, ${train.length} train / ${test.length} held out (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+
+  // Tokenizer: trained on training captions only, so held-out names may split into sub-words.
+  const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+  let tokenizer: BpeTokenizer;
+  let ckpt: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+  if (options.resume !== undefined) {
+    ckpt = await loadCheckpoint(path.join(runDir, CHECKPOINT_FILE));
+    tokenizer = BpeTokenizer.fromJSON(ckpt.meta.tokenizer);
+  } else {
+    tokenizer = BpeTokenizer.train(train.flatMap((i) => data.concepts[i]!.captions), { vocabSize: config.tokenizer.vocabSize });
+    await writeJson(path.join(runDir, 'tokenizer.json'), tokenizer.toJSON());
+  }
+
+  const model = buildDualEncoder(config, tokenizer.vocabSize);
+  const params = model.namedVariables();
+  const optimizer = new AdamW(params, { weightDecay: config.train.weightDecay, ...(config.train.clipNorm === undefined ? {} : { clipNorm: config.train.clipNorm }) });
+  log(`model: ${model.parameterCount().toLocaleString('en')} parameters`);
+
+  let step = 0;
+  let sampler: EpochSampler;
+  let captionRng: Rng;
+  let elapsedBefore = 0;
+  if (ckpt) {
+    const tensors = toTensors(ckpt);
+    for (const [n, v] of params) {
+      const t = tensors[`param.${n}`];
+      if (!t) throw new Error(`Checkpoint ${path.join(runDir, CHECKPOINT_FILE)} has no tensor 'param.${n}'`);
+      v.assign(t);
+    }
+    const opt: Record<string, tf.Tensor> = {};
+    for (const [k, t] of Object.entries(tensors)) if (k.startsWith('opt.')) opt[k.slice(4)] = t;
+    optimizer.loadState(opt, ckpt.meta.optimizerStep as number);
+    tf.dispose(Object.values(tensors));
+    step = ckpt.meta.step as number;
+    sampler = new EpochSampler(train, config.train.batchSize, ckpt.meta.sampler as SamplerState);
+    captionRng = Rng.fromState(ckpt.meta.captionRng as number[]);
+    elapsedBefore = ckpt.meta.trainSeconds as number;
+    await metrics.truncateAfter(step);
+    log(`resumed at step ${step}`);
+  } else {
+    sampler = new EpochSampler(train, config.train.batchSize, config.seed + 1);
+    captionRng = new Rng(config.seed + 2);
+  }
+
+  const save = async () => {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [n, v] of params) tensors[`param.${n}`] = v;
+    for (const [k, t] of Object.entries(optimizer.stateTensors())) tensors[`opt.${k}`] = t;
+    await saveCheckpoint(path.join(runDir, CHECKPOINT_FILE), {
+      tensors,
+      meta: {
+        step,
+        optimizerStep: optimizer.stepCount,
+        sampler: sampler.state(),
+        captionRng: captionRng.state(),
+        trainSeconds: elapsedBefore + trainSeconds(),
+        tokenizer: tokenizer.toJSON() as unknown as Record<string, unknown>,
+        config: config as unknown as Record<string, unknown>,
+        backend: backend.name,
+      },
+    });
+  };
+
+  // Ctrl-C: finish the step in flight, write a checkpoint, exit resumable.
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log('\ninterrupt: saving a checkpoint after this step (Ctrl-C again to quit now)');
+  };
+  process.on('SIGINT', onSigint);
+
+  const { steps, batchSize, logEvery, checkpointEvery } = config.train;
+  const stopAt = Math.min(steps, options.stopAfter ?? steps);
+  const bar = new ProgressBar(steps, options.progress);
+  bar.samplesPerStep = batchSize;
+  const trainStart = performance.now();
+  const trainSeconds = () => (performance.now() - trainStart) / 1000;
+  let windowStart = performance.now();
+  let windowSteps = 0;
+  let lastLoss = Number.NaN;
+  try {
+    while (step < stopAt && !interrupted) {
+      const rows = sampler.next();
+      const captions = rows.map((i) => {
+        const c = data.concepts[i]!.captions;
+        return c[captionRng.int(c.length)]!;
+      });
+      const images = imageBatch(trainPixels, config.data.imageSize, rows);
+      const text = textBatch(tokenizer, captions, config.tokenizer.contextLength);
+      const lr = warmupCosine(step, { peak: config.train.lr, warmupSteps: config.train.warmupSteps, totalSteps: steps });
+      const { loss, gradNorm } = optimizer.step(() => model.loss({ image: images, text }).loss, lr);
+      model.afterStep();
+      tf.dispose([images, text.ids, text.mask]);
+      step += 1;
+      windowSteps += 1;
+      if (step % logEvery === 0 || step === stopAt) {
+        const [l, g, s] = await Promise.all([loss.data(), gradNorm.data(), readScale(model)]);
+        lastLoss = l[0]!;
+        const now = performance.now();
+        const samplesPerSec = (windowSteps * batchSize) / ((now - windowStart) / 1000);
+        windowStart = now;
+        windowSteps = 0;
+        metrics.append({ step, loss: lastLoss, logitScale: s, temperature: 1 / s, lr, gradNorm: g[0]!, samplesPerSec, epoch: sampler.epoch, seconds: elapsedBefore + trainSeconds() });
+        bar.update(step, { loss: lastLoss, temperature: 1 / s, samplesPerSec }, step === stopAt);
+      }
+      tf.dispose([loss, gradNorm]);
+      if (step % checkpointEvery === 0 || step === stopAt || interrupted) await save();
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const totalTrainSeconds = elapsedBefore + trainSeconds();
+  if (step < steps) {
+    bar.done(`stopped at step ${step}/${steps}; checkpoint written. Continue with: pnpm exp run ${name} --resume ${runDir}`);
+    model.dispose();
+    optimizer.dispose();
+    return { runDir, finished: false, step };
+  }
+  bar.done(`trained ${steps} steps in ${formatDuration(totalTrainSeconds)} (final loss ${lastLoss.toFixed(4)})`);
+
+  // Evaluation
+  const evalStart = performance.now();
+  const results = evaluateEmoji(model, tokenizer, data, config, train, test);
+  const summary: Record<string, number | string> = {
+    experiment: name,
+    seed: config.seed,
+    backend: backend.name,
+    parameters: model.parameterCount(),
+    steps,
+    'train/loss': lastLoss,
+    'train/temperature': 1 / (await readScale(model)),
+    'train/seconds': totalTrainSeconds,
+    'train/samplesPerSec': (steps * batchSize) / totalTrainSeconds,
+    'eval/seconds': (performance.now() - evalStart) / 1000,
+  };
+  for (const [split, r] of Object.entries(results.splits)) Object.assign(summary, flattenResults(split, r));
+  await writeJson(path.join(runDir, 'summary.json'), summary);
+  log(formatResults(results.splits));
+  await writeClipReport(path.join(runDir, 'report.html'), { name, runDir, config, summary, metrics: metrics.read(), results: results.splits, heatmap: results.heatmap, examples: results.examples });
+  log(`report: ${path.join(runDir, 'report.html')}`);
+  model.dispose();
+  optimizer.dispose();
+  return { runDir, finished: true, step, summary };
+}
+
+async function readScale(model: DualEncoder): Promise<number> {
+  const s = model.logitScale.value();
+  const v = (await s.data())[0]!;
+  s.dispose();
+  return v;
+}
+
+/** Applies data.maxConcepts by a seeded subsample of each split (tests and smoke runs). */
+function subsample(data: EmojiDataset, config: ClipEmojiConfig): { train: number[]; test: number[] } {
+  const max = config.data.maxConcepts;
+  if (max === undefined) return { train: data.split.train, test: data.split.test };
+  const rng = new Rng(config.seed + 3);
+  const nTest = Math.max(2, Math.round(max * config.data.heldOutFraction));
+  return { train: rng.shuffle([...data.split.train]).slice(0, max - nTest), test: rng.shuffle([...data.split.test]).slice(0, nTest) };
+}
+
+export interface EmojiEvaluation {
+  splits: Record<string, SplitResults>;
+  heatmap: { matrix: number[][]; labels: string[] };
+  examples: Array<{ concept: string; top: string[]; rank: number }>;
+}
+
+/**
+ * Retrieval on: held-out concepts in the training style ("test"), the same concepts in the
+ * style never trained on ("test-other-style"), every concept in that style ("all-other-style"),
+ * and a same-size sample of training concepts ("train-sample", to show the generalisation gap).
+ * The text of a concept is its name.
+ */
+export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data: EmojiDataset, config: ClipEmojiConfig, train: number[], test: number[]): EmojiEvaluation {
+  const { imageSize } = config.data;
+  const { ks, batchSize } = config.eval;
+  const ctx = config.tokenizer.contextLength;
+  const all = data.concepts.map((_, i) => i);
+  const trainSample = new Rng(config.seed + 4).shuffle([...train]).slice(0, test.length);
+  const sets: Array<[string, number[], string]> = [
+    ['test', test, config.data.trainStyle],
+    ['test-other-style', test, config.data.otherStyle],
+    ['all-other-style', all, config.data.otherStyle],
+    ['train-sample', trainSample, config.data.trainStyle],
+  ];
+  const splits: Record<string, SplitResults> = {};
+  let heatmap: EmojiEvaluation['heatmap'] = { matrix: [], labels: [] };
+  let examples: EmojiEvaluation['examples'] = [];
+  for (const [split, rows, style] of sets) {
+    const names = rows.map((i) => data.concepts[i]!.name);
+    const img = embedImages(model, data.images[style as 'google']!.pixels, imageSize, rows, batchSize);
+    const txt = embedTexts(model, tokenizer, names, ctx, batchSize);
+    splits[split] = retrievalBothWays(img, txt, rows.map((_, j) => j), ks);
+    if (split === 'test') {
+      const n = Math.min(16, rows.length);
+      const sims = tf.tidy(() => tf.matMul(tf.slice(img, [0, 0], [n, -1]), tf.slice(txt, [0, 0], [n, -1]), false, true).arraySync() as number[][]);
+      heatmap = { matrix: sims, labels: names.slice(0, n) };
+      const scores = tf.tidy(() => tf.matMul(tf.slice(img, [0, 0], [Math.min(12, rows.length), -1]), txt, false, true).arraySync() as number[][]);
+      examples = scores.map((row, q) => {
+        const order = row.map((s, j) => [s, j] as const).sort((a, b) => b[0] - a[0]);
+        return { concept: names[q]!, top: order.slice(0, 3).map(([, j]) => names[j]!), rank: 1 + order.findIndex(([, j]) => j === q) };
+      });
+    }
+    tf.dispose([img, txt]);
+  }
+  return { splits, heatmap, examples };
+}

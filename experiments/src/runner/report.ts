@@ -1,0 +1,59 @@
+import { recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
+import { writeFileAtomic } from '@modalab/core';
+import type { ClipEmojiConfig } from './clip-emoji-config.js';
+import type { SplitResults } from './evaluate.js';
+
+export interface ClipReportInput {
+  name: string;
+  runDir: string;
+  config: ClipEmojiConfig;
+  summary: Record<string, number | string>;
+  metrics: Array<Record<string, number>>;
+  results: Record<string, SplitResults>;
+  heatmap: { matrix: number[][]; labels: string[] };
+  examples: Array<{ concept: string; top: string[]; rank: number }>;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/** The run's self-contained HTML report: curves, recall with chance, a similarity heatmap, examples. */
+export async function writeClipReport(file: string, input: ClipReportInput): Promise<void> {
+  const { summary, results } = input;
+  const flatResults: Record<string, SplitResults[keyof SplitResults]> = {};
+  for (const [split, r] of Object.entries(results)) for (const [dir, v] of Object.entries(r)) flatResults[`${split}/${dir}`] = v;
+  const ks = input.config.eval.ks;
+  const rows: (string | number)[][] = Object.entries(flatResults).map(([key, r]) => [
+    key,
+    ...ks.flatMap((k) => [pct(r.recall[k]!), pct(r.chance.recall[k]!)]),
+    r.medianRank,
+    Number(r.chance.medianRank.toFixed(1)),
+    r.n,
+  ]);
+  const html = renderReport({
+    title: `${input.name}: CLIP on emoji`,
+    subtitle: `${input.runDir} · backend ${summary.backend} · seed ${summary.seed} · ${Number(summary.parameters).toLocaleString('en')} parameters · ${summary.steps} steps in ${Number(summary['train/seconds']).toFixed(0)} s (${Number(summary['train/samplesPerSec']).toFixed(1)} samples/s)`,
+    sections: [
+      {
+        title: 'Training',
+        text: `Symmetric InfoNCE loss, temperature (1 / logit scale), learning rate and gradient norm (before clipping) per logged step. Chance loss at the start is ln(batch) = ${Math.log(input.config.train.batchSize).toFixed(2)}.`,
+        figures: [trainingCurves(input.metrics, ['loss', 'temperature', 'lr', 'gradNorm', 'samplesPerSec'])],
+      },
+      {
+        title: 'Retrieval',
+        text: 'Recall@K per split and direction; markers show the recall of a random ranking. "test" holds concepts never seen in training, drawn in the training style; "test-other-style" the same concepts in the style never trained on; "all-other-style" every concept in that style; "train-sample" training concepts, for the generalisation gap.',
+        figures: [recallBars(flatResults)],
+        table: { columns: ['split/direction', ...ks.flatMap((k) => [`R@${k}`, `chance R@${k}`]), 'median rank', 'chance median rank', 'queries'], rows },
+      },
+      {
+        title: 'Similarity of held-out pairs',
+        text: 'Cosine similarity between held-out images (rows) and the names of the same concepts (columns): a bright diagonal means each image is closest to its own name.',
+        figures: [similarityHeatmap(input.heatmap.matrix, input.heatmap.labels, input.heatmap.labels, 'image (row) vs text (column)')],
+      },
+      {
+        title: 'Examples: image -> text on held-out concepts',
+        table: { columns: ['concept', 'rank of its name', 'top 1', 'top 2', 'top 3'], rows: input.examples.map((e) => [e.concept, e.rank, ...e.top]) },
+      },
+    ],
+  });
+  await writeFileAtomic(file, new TextEncoder().encode(html));
+}
