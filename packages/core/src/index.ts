@@ -2,6 +2,7 @@ import './train/register-gradients.js';
 
 // Backend
 export { initBackend, backendInfo, BACKEND_ORDER } from './backend/init-backend.js';
+export { registerWasmTrainingKernels, setWasmKernelOverrides } from './backend/wasm-kernels/index.js';
 export type { BackendName, BackendInfo, BackendAttempt, InitBackendOptions } from './backend/init-backend.js';
 
 // Randomness

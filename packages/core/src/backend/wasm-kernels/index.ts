@@ -20,13 +20,18 @@ const ADDED: Record<string, tf.KernelFunc> = {
 
 /** Kernel functions installed here, to recognise them on a second call. */
 const installed = new Set<tf.KernelFunc>();
+/** The shipped kernels that OVERRIDES replaced, to switch back for a baseline measurement. */
+const shipped = new Map<string, tf.KernelConfig>();
 
 function install(name: string, make: (original: tf.KernelFunc | undefined) => tf.KernelFunc): void {
   const current = tf.getKernel(name, 'wasm');
   if (current !== undefined && installed.has(current.kernelFunc)) return;
   const kernelFunc = make(current?.kernelFunc);
   installed.add(kernelFunc);
-  if (current !== undefined) tf.unregisterKernel(name, 'wasm');
+  if (current !== undefined) {
+    shipped.set(name, current);
+    tf.unregisterKernel(name, 'wasm');
+  }
   // The original's setupFunc still has to run at backend init: it prepares what the
   // original kernelFunc (our fallback) calls into.
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, ...(current?.setupFunc ? { setupFunc: current.setupFunc } : {}), ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}) });
@@ -47,4 +52,22 @@ export function registerWasmTrainingKernels(): void {
   }
   for (const [name, kernelFunc] of Object.entries(ADDED)) install(name, () => kernelFunc);
 
+}
+
+/**
+ * Switches the replaced kernels (matmul routes, conv input gradient) between ours and the
+ * ones wasm ships, so a benchmark can measure both in one run; the added kernels stay.
+ */
+export function setWasmKernelOverrides(enabled: boolean): void {
+  if (enabled) {
+    registerWasmTrainingKernels();
+    return;
+  }
+  for (const name of Object.keys(OVERRIDES)) {
+    const current = tf.getKernel(name, 'wasm');
+    const original = shipped.get(name);
+    if (current === undefined || original === undefined || !installed.has(current.kernelFunc)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(original);
+  }
 }
