@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // House rules that the type checker cannot see: dependency direction between packages,
 // no imports of another package's internals, and nothing that reads the steering folder.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -16,6 +16,7 @@ const everywhere = [
 ];
 
 function* walk(dir) {
+  if (!existsSync(dir)) return;
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name === 'runs' || name.startsWith('.')) continue;
     const p = join(dir, name);
