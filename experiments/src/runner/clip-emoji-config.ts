@@ -16,6 +16,10 @@ export const ClipEmojiConfigSchema = z
         imageSize: z.number().int().positive().default(32),
         heldOutFraction: z.number().gt(0).lt(1).default(0.15).describe('concepts never seen in training'),
         maxConcepts: z.number().int().positive().optional().describe('subsample concepts (tests and smoke runs)'),
+        captions: z
+          .enum(['name', 'any', 'name+tags'])
+          .default('name+tags')
+          .describe("training text: the name; any one caption (mostly single tags, shared by many concepts: noisy); or the name followed by 0-2 random other captions"),
       })
       .strict()
       .refine((d) => d.trainStyle !== d.otherStyle, { message: 'otherStyle must differ from trainStyle', path: ['otherStyle'] }),

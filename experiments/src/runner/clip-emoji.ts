@@ -168,10 +168,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   try {
     while (step < stopAt && !interrupted) {
       const rows = sampler.next();
-      const captions = rows.map((i) => {
-        const c = data.concepts[i]!.captions;
-        return c[captionRng.int(c.length)]!;
-      });
+      const captions = rows.map((i) => trainingCaption(data.concepts[i]!, config.data.captions, captionRng));
       const images = imageBatch(trainPixels, config.data.imageSize, rows);
       const text = textBatch(tokenizer, captions, config.tokenizer.contextLength);
       const lr = warmupCosine(step, { peak: config.train.lr, warmupSteps: config.train.warmupSteps, totalSteps: steps });
@@ -230,6 +227,16 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   return { runDir, finished: true, step, summary };
 }
 
+/** The text a concept is trained with this step (see data.captions). */
+export function trainingCaption(concept: { name: string; captions: string[] }, mode: ClipEmojiConfig['data']['captions'], rng: Rng): string {
+  if (mode === 'name') return concept.name;
+  const others = concept.captions.filter((c) => c !== concept.name);
+  if (mode === 'any') return concept.captions[rng.int(concept.captions.length)]!;
+  const extra = Math.min(others.length, rng.int(3));
+  const picked = rng.shuffle([...others]).slice(0, extra);
+  return [concept.name, ...picked].join(', ');
+}
+
 async function readScale(model: DualEncoder): Promise<number> {
   const s = model.logitScale.value();
   const v = (await s.data())[0]!;
@@ -279,13 +286,17 @@ export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data:
     const txt = embedTexts(model, tokenizer, names, ctx, batchSize);
     splits[split] = retrievalBothWays(img, txt, rows.map((_, j) => j), ks);
     if (split === 'test') {
-      const n = Math.min(16, rows.length);
-      const sims = tf.tidy(() => tf.matMul(tf.slice(img, [0, 0], [n, -1]), tf.slice(txt, [0, 0], [n, -1]), false, true).arraySync() as number[][]);
-      heatmap = { matrix: sims, labels: names.slice(0, n) };
-      const scores = tf.tidy(() => tf.matMul(tf.slice(img, [0, 0], [Math.min(12, rows.length), -1]), txt, false, true).arraySync() as number[][]);
-      examples = scores.map((row, q) => {
+      // A seeded sample across the split: consecutive held-out concepts are near-duplicates (all faces).
+      const sample = new Rng(config.seed + 5).shuffle(rows.map((_, j) => j)).slice(0, Math.min(16, rows.length));
+      const picked = tf.tensor1d(sample, 'int32');
+      const sims = tf.tidy(() => tf.matMul(tf.gather(img, picked), tf.gather(txt, picked), false, true).arraySync() as number[][]);
+      heatmap = { matrix: sims, labels: sample.map((j) => names[j]!) };
+      const scores = tf.tidy(() => tf.matMul(tf.gather(img, picked), txt, false, true).arraySync() as number[][]);
+      picked.dispose();
+      examples = scores.slice(0, 12).map((row, q) => {
+        const own = sample[q]!;
         const order = row.map((s, j) => [s, j] as const).sort((a, b) => b[0] - a[0]);
-        return { concept: names[q]!, top: order.slice(0, 3).map(([, j]) => names[j]!), rank: 1 + order.findIndex(([, j]) => j === q) };
+        return { concept: names[own]!, top: order.slice(0, 3).map(([, j]) => names[j]!), rank: 1 + order.findIndex(([, j]) => j === own) };
       });
     }
     tf.dispose([img, txt]);

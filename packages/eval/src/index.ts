@@ -20,4 +20,5 @@ export type { ReportSpec, ReportSection, ReportTable } from './report/render-rep
 export { renderPng } from './report/render-png.js';
 export type { RenderPngOptions } from './report/render-png.js';
 export { launchChromium, CHROMIUM_PATH, CHROMIUM_ARGS } from './report/chromium.js';
+export { inspectReport, type ReportInspection } from './report/inspect-report.js';
 export type { LaunchChromiumOptions } from './report/chromium.js';

@@ -11,6 +11,7 @@ import { trainingCurves } from '../plots/training-curves.js';
 import type { RetrievalResult } from '../retrieval/rank-retrieval.js';
 import { CHROMIUM_PATH, launchChromium } from './chromium.js';
 import { decodePng, lumaVariance } from './png-pixels.js';
+import { inspectReport } from './inspect-report.js';
 import { writeReport } from './render-report.js';
 import { renderPng } from './render-png.js';
 
@@ -62,25 +63,13 @@ describe.skipIf(skip)('report in headless chromium', () => {
       ],
     });
 
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(msg.text());
-    });
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('request', (req) => requests.push(req.url()));
     const started = performance.now();
+    const seen = await inspectReport(file, { browser });
+    const drawnMs = performance.now() - started;
+    expect(seen).toEqual({ plotsDrawn: 3, plotsReady: 3, figureErrors: 0, errors: [], externalRequests: [] });
+    const page = await browser.newPage();
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('body[data-plots-ready]', { timeout: 30_000 });
-    const drawnMs = performance.now() - started;
-
-    const drawn = await page.$$eval('.js-plotly-plot', (els) => els.filter((el) => el.querySelector('svg.main-svg') !== null).length);
-    expect(drawn).toBe(3);
-    expect(await page.getAttribute('body', 'data-plots-ready')).toBe('3');
-    expect(await page.$$('.figure-error')).toHaveLength(0);
-    expect(errors).toEqual([]);
-    expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
     // Escaped text is shown, not run.
     expect(await page.evaluate(() => (globalThis as { injected?: number }).injected)).toBeUndefined();
     expect(await page.textContent('body')).toContain('<script>window.injected = 1</script>');
