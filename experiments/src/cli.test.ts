@@ -71,6 +71,8 @@ describe('exp eval', () => {
     }
     fs.writeFileSync(path.join(dataDir, 'manifest.jsonl'), lines.join('\n') + '\n');
     fs.writeFileSync(path.join(dataDir, 'escape.jsonl'), JSON.stringify({ id: 'x', image: '../outside.png', text: 'x' }) + '\n');
+    fs.writeFileSync(path.join(dataDir, 'img', 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\n not really a png'));
+    fs.writeFileSync(path.join(dataDir, 'broken.jsonl'), [lines[0], lines[1], JSON.stringify({ id: 'b', image: 'img/broken.png', text: 'broken' })].join('\n') + '\n');
   });
 
   it('--json prints exactly one JSON object on stdout with retrieval metrics and chance', () => {
@@ -99,5 +101,9 @@ describe('exp eval', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/escape\.jsonl:1: .*(outside|leaves)/);
+    const broken = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'broken.jsonl'), '--json']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr).toMatch(/broken\.jsonl:3: .*broken\.png/);
   });
 });

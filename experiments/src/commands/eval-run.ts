@@ -40,7 +40,14 @@ export async function evalRun(runDir: string, manifest: string, log: (line: stri
   const size = config.data.imageSize;
   const per = size * size * 3;
   const pixels = new Float32Array(items.length * per);
-  for (const [i, item] of items.entries()) pixels.set(await loadImage(item.image, size), i * per);
+  for (const [i, item] of items.entries()) {
+    try {
+      pixels.set(await loadImage(item.image, size), i * per);
+    } catch (err) {
+      // The decoder names the image; the manifest line is what the user edits.
+      throw new Error(`${manifest}:${item.line}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const texts: string[] = [];
   const owner: number[] = [];
   items.forEach((item, i) => item.texts.forEach((t) => (texts.push(t), owner.push(i))));
