@@ -1,4 +1,5 @@
 import { TextTransformerConfigSchema, VitConfigSchema } from '@modalab/core';
+import { ImageAugmentSchema } from '@modalab/data';
 import { z } from 'zod';
 
 // The text tower's vocabSize and contextLength come from the tokenizer section, so they are
@@ -20,6 +21,10 @@ export const ClipEmojiConfigSchema = z
           .enum(['name', 'any', 'name+tags'])
           .default('name+tags')
           .describe("training text: the name; any one caption (mostly single tags, shared by many concepts: noisy); or the name followed by 0-2 random other captions"),
+        augment: z
+          .union([ImageAugmentSchema, z.literal(false)])
+          .default({})
+          .describe('random resized crop + colour jitter on training images; false turns it off. 1,600 images are memorised in a few epochs without it'),
       })
       .strict()
       .refine((d) => d.trainStyle !== d.otherStyle, { message: 'otherStyle must differ from trainStyle', path: ['otherStyle'] }),

@@ -8,7 +8,7 @@ import {
   toTensors,
   warmupCosine,
 } from '@modalab/core';
-import { BpeTokenizer, type EmojiDataset, loadEmoji } from '@modalab/data';
+import { augmentImages, BpeTokenizer, type EmojiDataset, loadEmoji } from '@modalab/data';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -105,6 +105,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   let step = 0;
   let sampler: EpochSampler;
   let captionRng: Rng;
+  let augmentRng: Rng;
   let elapsedBefore = 0;
   if (ckpt) {
     const tensors = toTensors(ckpt);
@@ -120,12 +121,14 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     step = ckpt.meta.step as number;
     sampler = new EpochSampler(train, config.train.batchSize, ckpt.meta.sampler as SamplerState);
     captionRng = Rng.fromState(ckpt.meta.captionRng as number[]);
+    augmentRng = Rng.fromState(ckpt.meta.augmentRng as number[]);
     elapsedBefore = ckpt.meta.trainSeconds as number;
     await metrics.truncateAfter(step);
     log(`resumed at step ${step}`);
   } else {
     sampler = new EpochSampler(train, config.train.batchSize, config.seed + 1);
     captionRng = new Rng(config.seed + 2);
+    augmentRng = new Rng(config.seed + 6);
   }
 
   const save = async () => {
@@ -139,6 +142,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
         optimizerStep: optimizer.stepCount,
         sampler: sampler.state(),
         captionRng: captionRng.state(),
+        augmentRng: augmentRng.state(),
         trainSeconds: elapsedBefore + trainSeconds(),
         tokenizer: tokenizer.toJSON() as unknown as Record<string, unknown>,
         config: config as unknown as Record<string, unknown>,
@@ -169,7 +173,10 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     while (step < stopAt && !interrupted) {
       const rows = sampler.next();
       const captions = rows.map((i) => trainingCaption(data.concepts[i]!, config.data.captions, captionRng));
-      const images = imageBatch(trainPixels, config.data.imageSize, rows);
+      const raw = imageBatch(trainPixels, config.data.imageSize, rows);
+      const augment = config.data.augment;
+      const images = augment === false ? raw : augmentImages(raw, augment, augmentRng);
+      if (images !== raw) raw.dispose();
       const text = textBatch(tokenizer, captions, config.tokenizer.contextLength);
       const lr = warmupCosine(step, { peak: config.train.lr, warmupSteps: config.train.warmupSteps, totalSteps: steps });
       const { loss, gradNorm } = optimizer.step(() => model.loss({ image: images, text }).loss, lr);

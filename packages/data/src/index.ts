@@ -23,3 +23,7 @@ export { loadEmoji, EMOJI_PREPROCESS_VERSION } from './datasets/emoji/load-emoji
 export { EmojiOptionsSchema, EMOJI_STYLES, defaultCacheDir } from './datasets/emoji/emoji-options.js';
 export type { EmojiOptions, EmojiConfig, EmojiStyle } from './datasets/emoji/emoji-options.js';
 export type { CacheOutcome, EmojiCard, EmojiConcept, EmojiDataset, ImageSet } from './datasets/emoji/emoji-types.js';
+
+// Augmentation
+export { augmentImages, ImageAugmentSchema } from './augment/image-augment.js';
+export type { ImageAugmentConfig } from './augment/image-augment.js';
