@@ -26,6 +26,11 @@ export { createEncoder, EncoderConfigSchema, ENCODER_KINDS, type EncoderConfig, 
 
 // Losses
 export { clipLoss, LogitScale, type ClipLossOutput, type LogitScaleConfig } from './losses/clip-loss.js';
+export { infoNce, InfoNceLoss, type InfoNceOutput, type InfoNceOptions } from './losses/info-nce.js';
+export { sigLipLoss, SigLipLoss, type SigLipLossOutput, type SigLipLossOptions, type SigLipLossConfig } from './losses/siglip-loss.js';
+export { tripletLoss, type TripletLossOutput, type TripletLossOptions, type TripletMetric } from './losses/triplet-loss.js';
+export { alignmentLoss, uniformityLoss, alignUniformLoss, type AlignUniformOptions, type AlignUniformOutput } from './losses/align-uniform-loss.js';
+export { bindingLoss, bindingPairs, BindingLoss, type BindingLossOptions, type BindingLossOutput, type BindingEmbeddings } from './losses/binding-loss.js';
 
 // Models
 export { DualEncoder, l2Normalize, type DualEncoderOptions } from './models/dual-encoder.js';

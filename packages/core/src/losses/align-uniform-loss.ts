@@ -13,8 +13,9 @@ export function alignmentLoss(a: tf.Tensor2D, b: tf.Tensor2D, alpha = 2): tf.Sca
 }
 
 /**
- * Uniformity (Wang & Isola 2020): log of the mean over pairs i != j of exp(-t |x_i - x_j|^2),
- * the log of the Gaussian potential; lower is more uniform on the sphere. Needs B >= 2.
+ * Uniformity (Wang & Isola 2020): log of the mean over pairs of exp(-t |x_i - x_j|^2).
+ *
+ * The log of the Gaussian potential; lower is more uniform on the sphere. Needs B >= 2.
  */
 export function uniformityLoss(x: tf.Tensor2D, t = 2): tf.Scalar {
   if (x.rank !== 2) throw new Error(`uniformityLoss: x must be [B, E], got [${x.shape.join(', ')}]`);

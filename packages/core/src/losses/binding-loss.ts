@@ -4,7 +4,7 @@ import { LogitScale, type LogitScaleConfig } from './clip-loss.js';
 import { infoNce } from './info-nce.js';
 
 /** L2-normalised [B, E] embeddings by modality name; an absent (or undefined) key is a dropped modality. */
-export type ModalityEmbeddings = Readonly<Record<string, tf.Tensor2D | undefined>>;
+export type BindingEmbeddings = Readonly<Record<string, tf.Tensor2D | undefined>>;
 
 export interface BindingLossOptions {
   /**
@@ -23,7 +23,7 @@ export interface BindingLossOutput {
 }
 
 /** The pairs a batch scores, in sorted order; throws naming a missing or mis-shaped modality. */
-export function bindingPairs(embeddings: ModalityEmbeddings, anchor?: string): Array<[string, string]> {
+export function bindingPairs(embeddings: BindingEmbeddings, anchor?: string): Array<[string, string]> {
   const present = Object.keys(embeddings)
     .filter((m) => embeddings[m] !== undefined)
     .sort();
@@ -50,11 +50,13 @@ export function bindingPairs(embeddings: ModalityEmbeddings, anchor?: string): A
 }
 
 /**
- * Multi-modal binding loss (Girdhar et al. 2023, ImageBind): symmetric InfoNCE over the modality
- * pairs present in the batch, either every pair with an anchor modality or all pairs, visited in
- * sorted order of modality names so the result does not depend on the record's key order.
+ * Multi-modal binding loss (Girdhar et al. 2023, ImageBind): InfoNCE over modality pairs.
+ *
+ * Symmetric InfoNCE over the modality pairs present in the batch, either every pair with an
+ * anchor modality or all pairs, visited in sorted order of modality names so the result does not
+ * depend on the record's key order.
  */
-export function bindingLoss(embeddings: ModalityEmbeddings, logitScale: tf.Scalar | number, options: BindingLossOptions = {}): BindingLossOutput {
+export function bindingLoss(embeddings: BindingEmbeddings, logitScale: tf.Scalar | number, options: BindingLossOptions = {}): BindingLossOutput {
   const reduction = options.reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum') throw new Error(`bindingLoss: reduction must be 'mean' or 'sum', got '${String(reduction)}'`);
   const pairs = bindingPairs(embeddings, options.anchor);
@@ -80,7 +82,7 @@ export class BindingLoss extends Module {
     this.logitScale = this.child('logitScale', new LogitScale(scale));
   }
 
-  apply(embeddings: ModalityEmbeddings): BindingLossOutput {
+  apply(embeddings: BindingEmbeddings): BindingLossOutput {
     return tf.tidy(() => bindingLoss(embeddings, this.logitScale.value(), this.options) as unknown as tf.TensorContainer) as unknown as BindingLossOutput;
   }
 

@@ -46,15 +46,15 @@ function softTargetCrossEntropy(logits: tf.Tensor2D, mask: tf.Tensor2D): tf.Scal
 }
 
 /**
- * Symmetric InfoNCE (van den Oord et al. 2018; CLIP, Radford et al. 2021) with any number of
- * positives per row: cross-entropy of each a_i against all b_j and of each b_j against all a_i.
+ * Symmetric InfoNCE with one or more positives per row (van den Oord et al. 2018; CLIP, Radford et al. 2021).
  *
- * With several positives (several captions of one image in the batch) the target of a row is
- * uniform over its positives, i.e. the mean of -log p over the positives, as multi-caption CLIP
- * and SupCon's L_out do. The other choice, -log of the summed probability of the positives, lets
- * a row put all its mass on one positive; the uniform target pulls every positive in. Its
- * minimum is therefore ln(#positives) per row, not 0. With the identity mask (the default) this
- * is clipLoss. Inputs are L2-normalised [B, E]; logitScale is the already exponentiated scalar.
+ * Cross-entropy of each a_i against all b_j and of each b_j against all a_i. With several
+ * positives (several captions of one image in the batch) the target of a row is uniform over its
+ * positives, i.e. the mean of -log p over the positives, as multi-caption CLIP and SupCon's
+ * L_out do. The other choice, -log of the summed probability of the positives, lets a row put
+ * all its mass on one positive; the uniform target pulls every positive in. Its minimum is
+ * therefore ln(#positives) per row, not 0. With the identity mask (the default) this is
+ * clipLoss. Inputs are L2-normalised [B, E]; logitScale is the already exponentiated scalar.
  */
 export function infoNce(a: tf.Tensor2D, b: tf.Tensor2D, logitScale: tf.Scalar | number, options: InfoNceOptions = {}): InfoNceOutput {
   checkPairShapes('infoNce', a, b, options.positives);

@@ -13,9 +13,11 @@ export interface SigLipLossOptions {
 }
 
 /**
- * Sigmoid loss (Zhai et al. 2023, SigLIP): every (image, text) pair of the batch is an
- * independent binary classification, label +1 for positives and -1 otherwise, so no softmax
- * over the batch is needed. Inputs are L2-normalised [B, E]; logitScale is exp(t), logitBias b.
+ * Sigmoid loss for image-text pretraining (Zhai et al. 2023, SigLIP).
+ *
+ * Every (image, text) pair of the batch is an independent binary classification, label +1 for
+ * positives and -1 otherwise, so no softmax over the batch is needed. Inputs are L2-normalised
+ * [B, E]; logitScale is exp(t), logitBias b.
  */
 export function sigLipLoss(
   image: tf.Tensor2D,
@@ -29,8 +31,9 @@ export function sigLipLoss(
     const b = image.shape[0];
     const logits = tf.add(tf.mul(tf.matMul(image, text, false, true), logitScale), logitBias) as tf.Tensor2D; // [B, B]
     const labels = tf.sub(tf.mul(positiveMask(b, options.positives), 2), 1); // [B, B], +1 / -1
-    // logSigmoid is -softplus(-x), finite for any finite logit; log(sigmoid(x)) is -inf below ~-104.
-    const loss = tf.div(tf.neg(tf.sum(tf.logSigmoid(tf.mul(labels, logits)))), b) as tf.Scalar;
+    // -log sigmoid(z) = softplus(-z): finite for any finite logit, where log(sigmoid(z)) is -inf
+    // below about -104. Not tf.logSigmoid: its custom gradient reads an input that tidy has freed.
+    const loss = tf.div(tf.sum(tf.softplus(tf.neg(tf.mul(labels, logits)))), b) as tf.Scalar;
     return { loss, logits };
   });
 }

@@ -40,10 +40,11 @@ function hardestNegativeHinge(scores: tf.Tensor2D, eye: tf.Tensor2D, margin: num
 }
 
 /**
- * Triplet loss with the hardest in-batch negative (Schroff et al. 2015, FaceNet; hardest
- * negative as in Faghri et al. 2018, VSE++), symmetric: each a_i is ranked against every b_j
- * and each b_j against every a_i, with (a_i, b_i) the positive pair. 'euclidean' uses the
- * (unsquared) L2 distance of the raw rows; 'cosine' normalises the rows itself.
+ * Triplet loss with the hardest in-batch negative (Schroff et al. 2015, FaceNet; Faghri et al. 2018, VSE++).
+ *
+ * Symmetric: each a_i is ranked against every b_j and each b_j against every a_i, with (a_i,
+ * b_i) the positive pair. 'euclidean' uses the (unsquared) L2 distance of the raw rows; 'cosine'
+ * normalises the rows itself.
  */
 export function tripletLoss(a: tf.Tensor2D, b: tf.Tensor2D, options: TripletLossOptions = {}): TripletLossOutput {
   checkPairShapes('tripletLoss', a, b);
