@@ -79,7 +79,14 @@ CASES = [
 
 
 def main():
-    out = {"generator": "tools/reference/log_mel.py", "numpy": np.__version__, "torch": torch.__version__, "cases": []}
+    out = {
+        "script": "tools/reference/log_mel.py",
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "dtype": "float64 from float32 waveforms",
+        "description": "log(max(HTK mel(|rfft(hann * frame)|^2), logFloor)); [B, frames, nMels] per case",
+        "cases": [],
+    }
     for case in CASES:
         c = case["config"]
         waves = signals(c["sampleRate"], case["samples"])
@@ -95,6 +102,7 @@ def main():
     path = os.path.join(os.path.dirname(__file__), "../../packages/core/src/encoders/fixtures/log-mel.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
     print("wrote", os.path.normpath(path), [np.asarray(c["logMel"]).shape for c in out["cases"]])
 
 

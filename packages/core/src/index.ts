@@ -19,7 +19,14 @@ export { TransformerBlock, type TransformerBlockConfig } from './layers/transfor
 export { TokenEmbedding, LearnedPositions, PatchEmbedding, sinusoidalPositions } from './layers/embeddings.js';
 
 // Encoders
-export type { Encoder, TextInput, ModalityInputs, Modality } from './encoders/encoder.js';
+export type { Encoder, TextInput, AudioInput, VideoInput, ModalityInputs, Modality } from './encoders/encoder.js';
+export { ConvNet, ConvNetConfigSchema, type ConvNetConfig } from './encoders/convnet.js';
+export { LogMel, LogMelConfigSchema, melFilterbank, logMelFrames, hzToMel, melToHz, type LogMelConfig } from './encoders/audio/log-mel.js';
+export { AudioSpectrogramTransformer, AstConfigSchema, type AstConfig } from './encoders/audio/ast.js';
+export { Conv1dAudioEncoder, Conv1dAudioConfigSchema, type Conv1dAudioConfig } from './encoders/audio/conv1d-audio.js';
+export { sampleFrames, gatherFrames, FrameSamplingSchema, type FrameSampling } from './encoders/video/frame-sampling.js';
+export { MeanTemporal, TemporalTransformer, createTemporal, TemporalConfigSchema, MeanTemporalConfigSchema, TemporalTransformerConfigSchema, type TemporalModule, type TemporalConfig, type TemporalKind, type TemporalTransformerConfig } from './encoders/video/temporal.js';
+export { VideoEncoder, VideoEncoderConfigSchema, ImageEncoderConfigSchema, type VideoEncoderConfig, type VideoEncoderParts } from './encoders/video/video-encoder.js';
 export { VisionTransformer, VitConfigSchema, ActivationSchema, type VitConfig } from './encoders/vit.js';
 export { TextTransformer, TextTransformerConfigSchema, type TextTransformerConfig } from './encoders/text-transformer.js';
 export { createEncoder, EncoderConfigSchema, ENCODER_KINDS, type EncoderConfig, type EncoderKind } from './encoders/registry.js';

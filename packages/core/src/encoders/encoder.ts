@@ -7,9 +7,19 @@ export interface TextInput {
   mask: tf.Tensor2D; // [B, T] float32
 }
 
+/** A waveform [B, samples] at the front end's sample rate, or a log-mel spectrogram [B, frames, mels]: the rank tells which. */
+export type AudioInput = tf.Tensor2D | tf.Tensor3D;
+
+/** Sampled frames [B, T, H, W, C] (see sampleFrames, gatherFrames). */
+export type VideoInput = tf.Tensor5D;
+
 export interface ModalityInputs {
   image: tf.Tensor4D; // [B, H, W, C] in [0, 1] or normalised
   text: TextInput;
+  // Optional so that image-text batches (DualEncoder.loss) stay valid; make them required once
+  // DualEncoder takes Pick<ModalityInputs, 'image' | 'text'>.
+  audio?: AudioInput;
+  video?: VideoInput;
 }
 export type Modality = keyof ModalityInputs;
 

@@ -170,3 +170,13 @@ describe('TransformerBlock', () => {
     leakFree(() => tf.dispose(block.apply(x)));
   });
 });
+
+describe('Module', () => {
+  it('holds exactly one tensor per parameter, and frees them all on dispose', () => {
+    const before = tf.memory().numTensors;
+    const block = new TransformerBlock({ dim: 8, heads: 2, mlpRatio: 2, activation: 'quick-gelu', depth: 1 }, new Rng(1));
+    expect(tf.memory().numTensors - before).toBe(block.variables().length);
+    block.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -12,7 +12,9 @@ export abstract class Module {
   protected param(name: string, shape: number[], init: (size: number) => Float32Array, trainable = true): tf.Variable {
     if (this.params.has(name)) throw new Error(`Parameter '${name}' is defined twice`);
     const size = shape.reduce((a, b) => a * b, 1);
-    const v = tf.variable(tf.tensor(init(size), shape, 'float32'), trainable);
+    const initial = tf.tensor(init(size), shape, 'float32');
+    const v = tf.variable(initial, trainable); // a copy: the initial tensor is ours to free
+    initial.dispose();
     this.params.set(name, v);
     return v;
   }

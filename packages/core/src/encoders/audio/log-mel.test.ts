@@ -64,6 +64,10 @@ describe('LogMel', () => {
     const x = tf.ones([2, 1000]) as tf.Tensor2D;
     expectLeakFree(() => tf.dispose(lm.apply(x)));
     x.dispose();
+    const before = tf.memory().numTensors;
     lm.dispose();
+    expect(tf.memory().numTensors).toBe(before - 2); // the DFT basis and the filterbank
+    new LogMel({ nFft: 256, hopLength: 128, nMels: 16 }).dispose();
+    expect(tf.memory().numTensors).toBe(before - 2);
   });
 });
