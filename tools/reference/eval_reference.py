@@ -135,6 +135,123 @@ def diagnostics_fixture():
     write('diagnostics', 'geometry.json', {'numpy': np.__version__, **out})
 
 
+# --------------------------------------------------------------------------------------- project
+def project_fixture():
+    from sklearn import __version__ as sk_version
+    from sklearn.decomposition import PCA
+    rng = np.random.default_rng(11)
+    cases = []
+    tall = rng.standard_normal((50, 6)) * np.array([5, 3, 2, 1, 0.5, 0.1]) + 4.0
+    wide = rng.standard_normal((8, 20)) + np.linspace(-1, 1, 20)
+    for name, x, k in (('tall 50x6', tall, 4), ('wide 8x20', wide, 3)):
+        model = PCA(n_components=k, svd_solver='full').fit(x)
+        comps = np.array([canonical_sign(c) for c in model.components_])
+        new = rng.standard_normal((3, x.shape[1]))
+        cases.append({
+            'name': name, 'x': r(x), 'components': r(comps), 'mean': r(model.mean_),
+            'explainedVariance': r(model.explained_variance_),
+            'explainedVarianceRatio': r(model.explained_variance_ratio_),
+            'singularValues': r(model.singular_values_),
+            # sklearn's transform with its own signs, re-signed to the canonical axes.
+            'projected': r(model.transform(x) * np.sign(np.sum(model.components_ * comps, axis=1))),
+            'new': r(new), 'newProjected': r((new - model.mean_) @ comps.T),
+        })
+    write('project', 'pca.json', {'numpy': np.__version__, 'sklearn': sk_version, 'cases': cases})
+
+
+# ----------------------------------------------------------------------------------------- stats
+class Sfc32:
+    """The sfc32 generator exactly as @modalab/core's Rng (packages/core/src/random/rng.ts)."""
+
+    M = 0xFFFFFFFF
+
+    def __init__(self, seed):
+        s = seed & self.M
+        self.s = [0x9E3779B9, 0x243F6A88 ^ s, 0xB7E15162, s]
+        for _ in range(15):
+            self.next_uint32()
+
+    def next_uint32(self):
+        s, M = self.s, self.M
+        t = (s[0] + s[1] + s[3]) & M
+        s[3] = (s[3] + 1) & M
+        s[0] = s[1] ^ (s[1] >> 9)
+        s[1] = (s[2] + (s[2] << 3)) & M
+        s[2] = ((s[2] << 21) | (s[2] >> 11)) & M
+        s[2] = (s[2] + t) & M
+        return t
+
+    def int(self, n):
+        return int(math.floor(self.next_uint32() / 4294967296 * n))
+
+
+def bootstrap_indices(seed, n, resamples):
+    rng = Sfc32(seed)
+    return np.array([[rng.int(n) for _ in range(n)] for _ in range(resamples)])
+
+
+def t_pdf(x, df):
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+    return c * (1 + x * x / df) ** (-(df + 1) / 2)
+
+
+def t_cdf(x, df):
+    """P(T <= x) by composite Simpson on [0, |x|] (independent of the TS continued fraction)."""
+    m = 200000
+    grid = np.linspace(0, abs(x), m + 1)
+    f = t_pdf(grid, df)
+    area = abs(x) / m / 3 * (f[0] + f[-1] + 4 * f[1:-1:2].sum() + 2 * f[2:-1:2].sum())
+    return 0.5 + area if x >= 0 else 0.5 - area
+
+
+def t_quantile(p, df):
+    lo, hi = 0.0, 64.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if t_cdf(mid, df) < p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def stats_fixture():
+    rng = np.random.default_rng(3)
+    n, B, seed = 30, 500, 42
+    hits = (rng.random(n) < 0.4).astype(float)          # per-query recall@1 of config A
+    ranks = rng.integers(1, 50, n).astype(float)         # per-query ranks (median statistic)
+    hits_b = np.clip(hits + (rng.random(n) < 0.2), 0, 1)  # config B: A plus a few more hits
+    idx = bootstrap_indices(seed, n, B)
+    boot_mean = hits[idx].mean(axis=1)
+    boot_median = np.median(ranks[idx], axis=1)
+    diffs = hits[idx].mean(axis=1) - hits_b[idx].mean(axis=1)
+    p_boot = min(1.0, 2 * (1 + min((diffs <= 0).sum(), (diffs >= 0).sum())) / (B + 1))
+    seeds_a = np.array([0.412, 0.398, 0.431, 0.405, 0.420])
+    seeds_b = np.array([0.401, 0.380, 0.425, 0.399, 0.404])
+    d = seeds_a - seeds_b
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(len(d)))
+    tq = t_quantile(0.975, len(d) - 1)
+    out = {
+        'seed': seed, 'resamples': B, 'hits': r(hits), 'ranks': r(ranks), 'hitsB': r(hits_b),
+        'firstIndices': idx[0, :10].tolist(),
+        'bootMean': {'estimate': hits.mean(), 'lower': np.percentile(boot_mean, 2.5), 'upper': np.percentile(boot_mean, 97.5)},
+        'bootMedian90': {'estimate': float(np.median(ranks)), 'lower': np.percentile(boot_median, 5), 'upper': np.percentile(boot_median, 95)},
+        'pairedBootstrap': {'estimate': hits.mean() - hits_b.mean(), 'lower': np.percentile(diffs, 2.5),
+                            'upper': np.percentile(diffs, 97.5), 'pValue': p_boot},
+        'seedsA': r(seeds_a), 'seedsB': r(seeds_b),
+        'aggregateA': {'mean': seeds_a.mean(), 'std': seeds_a.std(ddof=1),
+                       'lower': seeds_a.mean() - tq * seeds_a.std(ddof=1) / math.sqrt(5),
+                       'upper': seeds_a.mean() + tq * seeds_a.std(ddof=1) / math.sqrt(5)},
+        'pairedT': {'t': t, 'df': len(d) - 1, 'pValue': 2 * (1 - t_cdf(abs(t), len(d) - 1)),
+                    'lower': d.mean() - tq * d.std(ddof=1) / math.sqrt(5), 'upper': d.mean() + tq * d.std(ddof=1) / math.sqrt(5)},
+        'tQuantiles': [{'p': p, 'df': df, 'q': t_quantile(p, df)} for p, df in ((0.975, 3), (0.975, 7), (0.995, 12), (0.9, 40))],
+    }
+    out = json.loads(json.dumps(out, default=float))
+    write('stats', 'stats.json', {'numpy': np.__version__, **out})
+
+
 if __name__ == '__main__':
     linalg_fixture()
     diagnostics_fixture()
+    project_fixture()
+    stats_fixture()

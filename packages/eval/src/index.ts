@@ -1,4 +1,5 @@
-// @modalab/eval: retrieval metrics, plotly figure specs, and self-contained HTML/PNG reports.
+// @modalab/eval: retrieval metrics, embedding-geometry diagnostics, PCA, statistics, plotly
+// figure specs, and self-contained HTML/PNG reports.
 
 // retrieval
 export { rankRetrieval, bestPositiveRanks } from './retrieval/rank-retrieval.js';
@@ -6,13 +7,53 @@ export type { RankRetrievalOptions, RetrievalResult } from './retrieval/rank-ret
 export { chanceRecallAtK, chanceBestRank } from './retrieval/chance.js';
 export { similarityMatrix } from './retrieval/similarity-matrix.js';
 
+// zero-shot classification (template ensembling, top-K, per-class recall, confusion)
+export { zeroShotClassifier, zeroShotEvaluate } from './zero-shot/zero-shot.js';
+export type { EmbedText, ZeroShotOptions, ZeroShotResult } from './zero-shot/zero-shot.js';
+
 // plots (plain plotly JSON: { data, layout })
 export { trainingCurves } from './plots/training-curves.js';
 export type { TrainingCurvesOptions, MetricRow } from './plots/training-curves.js';
 export { recallBars } from './plots/recall-bars.js';
 export type { RecallBarsOptions } from './plots/recall-bars.js';
 export { similarityHeatmap } from './plots/similarity-heatmap.js';
+export { embeddingScatter } from './plots/embedding-scatter.js';
+export type { EmbeddingScatterOptions } from './plots/embedding-scatter.js';
+export { gapShiftCurve } from './plots/gap-shift-curve.js';
+export type { GapShiftCurvePoint, GapShiftCurveOptions } from './plots/gap-shift-curve.js';
+export { ablationBars } from './plots/ablation-bars.js';
+export type { AblationBarsOptions, IntervalLike } from './plots/ablation-bars.js';
 export type { FigureSpec } from './plots/figure.js';
+
+// linalg (float64 on plain arrays: tfjs has no eigh/SVD)
+export { symmetricEigen, canonicalSign } from './linalg/symmetric-eigen.js';
+export type { SymmetricEigenOptions, SymmetricEigenOutput } from './linalg/symmetric-eigen.js';
+export { singularValues } from './linalg/singular-values.js';
+export { toMatrix, matrixToRows } from './linalg/matrix.js';
+export type { Matrix, MatrixInput } from './linalg/matrix.js';
+
+// diagnostics (embedding geometry per modality; each docstring cites its paper)
+export { modalityGap, gapShift, gapShiftSweep } from './diagnostics/modality-gap.js';
+export type { ModalityGapOutput, GapShiftOutput, GapShiftOptions, GapShiftPoint, ShiftedEmbeddings } from './diagnostics/modality-gap.js';
+export { coneEffect } from './diagnostics/cone-effect.js';
+export { alignment, uniformity, jointUniformity } from './diagnostics/alignment-uniformity.js';
+export type { AlignmentOptions, UniformityOptions } from './diagnostics/alignment-uniformity.js';
+export { rankMe } from './diagnostics/rank-me.js';
+export type { RankMeOptions, RankMeOutput } from './diagnostics/rank-me.js';
+export { embeddingGeometry } from './diagnostics/embedding-geometry.js';
+export type { EmbeddingGeometryOutput, EmbeddingGeometryOptions, ModalityGeometry, PairGeometry } from './diagnostics/embedding-geometry.js';
+export type { EmbeddingInput } from './diagnostics/sphere.js';
+
+// project (2-D views of embeddings)
+export { pca, pcaTransform } from './project/pca.js';
+export type { PcaOptions, PcaModel, PcaOutput } from './project/pca.js';
+
+// stats (seeded bootstrap, seeds, paired tests; no scipy)
+export { bootstrapCi, pairedBootstrap } from './stats/bootstrap.js';
+export type { BootstrapOptions, BootstrapOutput, PairedBootstrapOutput, ConfidenceInterval, Statistic } from './stats/bootstrap.js';
+export { aggregateSeeds, pairedTTest } from './stats/seeds.js';
+export type { SeedAggregate, PairedTTestOutput } from './stats/seeds.js';
+export { studentTCdf, studentTQuantile } from './stats/student-t.js';
 
 // report (offline HTML, PNG through Debian's chromium, atomic file writes)
 export { renderReport, writeReport, formatNumber } from './report/render-report.js';

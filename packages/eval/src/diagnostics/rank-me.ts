@@ -34,7 +34,7 @@ export function rankMe(x: EmbeddingInput, options: RankMeOptions = {}): RankMeOu
   let entropy = 0;
   for (const v of s) {
     const p = v / l1 + epsilon;
-    entropy -= p * Math.log(p);
+    if (p > 0) entropy -= p * Math.log(p); // 0 log 0 = 0 (only reachable with epsilon = 0)
   }
   return { rankMe: Math.exp(entropy), singularValues: Array.from(s) };
 }

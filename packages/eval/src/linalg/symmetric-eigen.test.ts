@@ -21,7 +21,7 @@ const TOL = { atol: 1e-10, rtol: 1e-10 };
 
 /** Rotation by angle phi in the (i, j) plane of an n-dim identity. */
 function givens(n: number, i: number, j: number, phi: number): number[][] {
-  const g = Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => (r === c ? 1 : 0)));
+  const g: number[][] = Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => (r === c ? 1 : 0)));
   g[i]![i] = Math.cos(phi);
   g[j]![j] = Math.cos(phi);
   g[i]![j] = -Math.sin(phi);
