@@ -96,7 +96,7 @@ describe('exp eval', () => {
   it('prints a table without --json, and names the line and file of a bad manifest entry', () => {
     const table = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'manifest.jsonl')]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/eval image->text\s+R@1 [\d.]+% \(chance [\d.]+%\)/);
+    expect(table.stdout).toMatch(/eval image->text\s+R@1 [\d.]+% \[[\d.]+, [\d.]+\] \(chance [\d.]+%\)/);
     const bad = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'escape.jsonl'), '--json']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');

@@ -40,16 +40,22 @@ describe('runClipEmoji (tiny quickstart)', () => {
           expect(v, `${split}/${dirn}/R@${k}`).toBeGreaterThanOrEqual(0);
           expect(v).toBeLessThanOrEqual(1);
           expect(summary[`${split}/${dirn}/chance/R@${k}`]).toBeGreaterThan(0);
+          expect(summary[`${split}/${dirn}/R@${k}/ci95/lower`]).toBeLessThanOrEqual(v);
+          expect(summary[`${split}/${dirn}/R@${k}/ci95/upper`]).toBeGreaterThanOrEqual(v);
         }
         expect(summary[`${split}/${dirn}/medianRank`]).toBeGreaterThanOrEqual(1);
       }
     }
     expect(summary['all-other-style/image->text/count']).toBeGreaterThan(1800);
+    for (const key of ['image-text/gap', 'image-text/alignment', 'image/rankMe', 'text/rankMe', 'image/uniformity', 'image/cone']) {
+      expect(Number.isFinite(summary[`test/geometry/${key}`]), key).toBe(true);
+    }
+    expect(summary['test/geometry/image/rankMe']).toBeLessThanOrEqual(16 + 1e-9); // embedDim of the tiny config
     expect(summary['test/image->text/count']).toBe(6); // 15% of 40 concepts
 
     // The report as a reader sees it: every figure drawn, offline, without errors.
     const seen = await inspectReport(path.join(dir, 'report.html'));
-    expect(seen).toEqual({ plotsDrawn: 3, plotsReady: 3, figureErrors: 0, errors: [], externalRequests: [] });
+    expect(seen).toEqual({ plotsDrawn: 4, plotsReady: 4, figureErrors: 0, errors: [], externalRequests: [] });
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

@@ -9,6 +9,7 @@ import {
   warmupCosine,
 } from '@modalab/core';
 import { augmentImages, BpeTokenizer, type EmojiDataset, loadEmoji } from '@modalab/data';
+import { embeddingGeometry, pca } from '@modalab/eval';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -225,9 +226,10 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     'eval/seconds': (performance.now() - evalStart) / 1000,
   };
   for (const [split, r] of Object.entries(results.splits)) Object.assign(summary, flattenResults(split, r));
+  Object.assign(summary, results.geometry);
   await writeJson(path.join(runDir, 'summary.json'), summary);
   log(formatResults(results.splits));
-  await writeClipReport(path.join(runDir, 'report.html'), { name, runDir, config, summary, metrics: metrics.read(), results: results.splits, heatmap: results.heatmap, examples: results.examples });
+  await writeClipReport(path.join(runDir, 'report.html'), { name, runDir, config, summary, metrics: metrics.read(), results: results.splits, heatmap: results.heatmap, examples: results.examples, scatter: results.scatter });
   log(`report: ${path.join(runDir, 'report.html')}`);
   model.dispose();
   optimizer.dispose();
@@ -242,6 +244,22 @@ export function trainingCaption(concept: { name: string; captions: string[] }, m
   const extra = Math.min(others.length, rng.int(3));
   const picked = rng.shuffle([...others]).slice(0, extra);
   return [concept.name, ...picked].join(', ');
+}
+
+function flattenGeometry(g: ReturnType<typeof embeddingGeometry>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [m, v] of Object.entries(g.modalities)) {
+    out[`test/geometry/${m}/cone`] = v.cone;
+    out[`test/geometry/${m}/uniformity`] = v.uniformity;
+    out[`test/geometry/${m}/rankMe`] = v.rankMe;
+  }
+  for (const [pair, v] of Object.entries(g.pairs)) {
+    const key = pair.replace('|', '-');
+    out[`test/geometry/${key}/gap`] = v.gap;
+    if (v.alignment !== undefined) out[`test/geometry/${key}/alignment`] = v.alignment;
+    out[`test/geometry/${key}/jointUniformity`] = v.jointUniformity;
+  }
+  return out;
 }
 
 async function readScale(model: DualEncoder): Promise<number> {
@@ -262,6 +280,10 @@ function subsample(data: EmojiDataset, config: ClipEmojiConfig): { train: number
 
 export interface EmojiEvaluation {
   splits: Record<string, SplitResults>;
+  /** Geometry of the held-out embeddings: gap, alignment, uniformity, cone, RankMe (flat keys). */
+  geometry: Record<string, number>;
+  /** PCA of the held-out image and text embeddings together, for the gap picture. */
+  scatter: { image: number[][]; text: number[][]; labels: string[]; axisTitles: [string, string] };
   heatmap: { matrix: number[][]; labels: string[] };
   examples: Array<{ concept: string; top: string[]; rank: number }>;
 }
@@ -287,12 +309,21 @@ export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data:
   const splits: Record<string, SplitResults> = {};
   let heatmap: EmojiEvaluation['heatmap'] = { matrix: [], labels: [] };
   let examples: EmojiEvaluation['examples'] = [];
+  let geometry: EmojiEvaluation['geometry'] = {};
+  let scatter: EmojiEvaluation['scatter'] = { image: [], text: [], labels: [], axisTitles: ['PC1', 'PC2'] };
   for (const [split, rows, style] of sets) {
     const names = rows.map((i) => data.concepts[i]!.name);
     const img = embedImages(model, data.images[style as 'google']!.pixels, imageSize, rows, batchSize);
     const txt = embedTexts(model, tokenizer, names, ctx, batchSize);
     splits[split] = retrievalBothWays(img, txt, rows.map((_, j) => j), ks);
     if (split === 'test') {
+      geometry = flattenGeometry(embeddingGeometry({ image: img, text: txt }, { uniformity: { seed: config.seed } }));
+      const both = tf.concat([img, txt], 0) as tf.Tensor2D;
+      const p = pca(both, { components: 2 });
+      both.dispose();
+      const n = rows.length;
+      const pct = (i: number) => (100 * p.explainedVarianceRatio[i]!).toFixed(1);
+      scatter = { image: p.projected.slice(0, n), text: p.projected.slice(n), labels: names, axisTitles: [`PC1 (${pct(0)}%)`, `PC2 (${pct(1)}%)`] };
       // A seeded sample across the split: consecutive held-out concepts are near-duplicates (all faces).
       const sample = new Rng(config.seed + 5).shuffle(rows.map((_, j) => j)).slice(0, Math.min(16, rows.length));
       const picked = tf.tensor1d(sample, 'int32');
@@ -308,5 +339,5 @@ export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data:
     }
     tf.dispose([img, txt]);
   }
-  return { splits, heatmap, examples };
+  return { splits, heatmap, examples, geometry, scatter };
 }

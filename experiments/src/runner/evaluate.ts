@@ -1,8 +1,22 @@
-import { rankRetrieval, type RetrievalResult } from '@modalab/eval';
+import { bestPositiveRanks, bootstrapCi, rankRetrieval, type RetrievalResult } from '@modalab/eval';
 import type * as tf from '@tensorflow/tfjs-core';
 
 export type Direction = 'image->text' | 'text->image';
-export type SplitResults = Record<Direction, RetrievalResult>;
+/** Retrieval with a 95% bootstrap interval (over queries) for each recall@K. */
+export type RetrievalWithCi = RetrievalResult & { recallCi: Record<number, { lower: number; upper: number }> };
+export type SplitResults = Record<Direction, RetrievalWithCi>;
+
+/** Seeded percentile bootstrap over queries: how much R@K would move with another sample of concepts. */
+function withIntervals(result: RetrievalResult, queries: tf.Tensor2D, gallery: tf.Tensor2D, positives: number[][], seed: number): RetrievalWithCi {
+  const ranks = bestPositiveRanks(queries, gallery, positives);
+  const recallCi: RetrievalWithCi['recallCi'] = {};
+  for (const k of Object.keys(result.recall).map(Number)) {
+    const hits = Array.from(ranks, (r) => (r <= k ? 1 : 0));
+    const ci = bootstrapCi(hits, { seed, resamples: 1000 });
+    recallCi[k] = { lower: ci.lower, upper: ci.upper };
+  }
+  return { ...result, recallCi };
+}
 
 /**
  * Retrieval both ways between images [N, E] and texts [M, E]. textOwner[j] is the image row
@@ -13,8 +27,8 @@ export function retrievalBothWays(images: tf.Tensor2D, texts: tf.Tensor2D, textO
   textOwner.forEach((owner, j) => imageToText[owner]!.push(j));
   const textToImage = textOwner.map((owner) => [owner]);
   return {
-    'image->text': rankRetrieval(images, texts, imageToText, { ks }),
-    'text->image': rankRetrieval(texts, images, textToImage, { ks }),
+    'image->text': withIntervals(rankRetrieval(images, texts, imageToText, { ks }), images, texts, imageToText, 1),
+    'text->image': withIntervals(rankRetrieval(texts, images, textToImage, { ks }), texts, images, textToImage, 2),
   };
 }
 
@@ -24,6 +38,10 @@ export function flattenResults(split: string, results: SplitResults): Record<str
   for (const [dir, r] of Object.entries(results)) {
     const p = `${split}/${dir}`;
     for (const [k, v] of Object.entries(r.recall)) out[`${p}/R@${k}`] = v;
+    for (const [k, ci] of Object.entries(r.recallCi)) {
+      out[`${p}/R@${k}/ci95/lower`] = ci.lower;
+      out[`${p}/R@${k}/ci95/upper`] = ci.upper;
+    }
     out[`${p}/medianRank`] = r.medianRank;
     out[`${p}/meanRank`] = r.meanRank;
     out[`${p}/MRR`] = r.mrr;
@@ -42,7 +60,7 @@ export function formatResults(all: Record<string, SplitResults>): string {
     for (const [dir, r] of Object.entries(results)) {
       const ks = Object.keys(r.recall).map(Number).sort((a, b) => a - b);
       const recall = ks
-        .map((k) => `R@${k} ${(100 * r.recall[k]!).toFixed(1)}% (chance ${(100 * r.chance.recall[k]!).toFixed(1)}%)`)
+        .map((k) => `R@${k} ${(100 * r.recall[k]!).toFixed(1)}% [${(100 * r.recallCi[k]!.lower).toFixed(1)}, ${(100 * r.recallCi[k]!.upper).toFixed(1)}] (chance ${(100 * r.chance.recall[k]!).toFixed(1)}%)`)
         .join('  ');
       lines.push(
         `${`${split} ${dir}`.padEnd(34)} ${recall}  median rank ${r.medianRank} (chance ${r.chance.medianRank.toFixed(1)})  [${r.n} queries, ${r.galleryCount} candidates]`,

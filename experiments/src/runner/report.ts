@@ -1,4 +1,4 @@
-import { recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
+import { embeddingScatter, recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
 import { writeFileAtomic } from '@modalab/core';
 import type { ClipEmojiConfig } from './clip-emoji-config.js';
 import type { SplitResults } from './evaluate.js';
@@ -12,9 +12,11 @@ export interface ClipReportInput {
   results: Record<string, SplitResults>;
   heatmap: { matrix: number[][]; labels: string[] };
   examples: Array<{ concept: string; top: string[]; rank: number }>;
+  scatter: { image: number[][]; text: number[][]; labels: string[]; axisTitles: [string, string] };
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const fmt = (v: number | string | undefined) => (typeof v === 'number' ? v.toFixed(3) : 'n/a');
 
 /** The run's self-contained HTML report: curves, recall with chance, a similarity heatmap, examples. */
 export async function writeClipReport(file: string, input: ClipReportInput): Promise<void> {
@@ -24,7 +26,7 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
   const ks = input.config.eval.ks;
   const rows: (string | number)[][] = Object.entries(flatResults).map(([key, r]) => [
     key,
-    ...ks.flatMap((k) => [pct(r.recall[k]!), pct(r.chance.recall[k]!)]),
+    ...ks.flatMap((k) => [`${pct(r.recall[k]!)} [${pct(r.recallCi[k]!.lower)}, ${pct(r.recallCi[k]!.upper)}]`, pct(r.chance.recall[k]!)]),
     r.medianRank,
     Number(r.chance.medianRank.toFixed(1)),
     r.n,
@@ -40,9 +42,19 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
       },
       {
         title: 'Retrieval',
-        text: 'Recall@K per split and direction; markers show the recall of a random ranking. "test" holds concepts never seen in training, drawn in the training style; "test-other-style" the same concepts in the style never trained on; "all-other-style" every concept in that style; "train-sample" training concepts, for the generalisation gap.',
+        text: 'Recall@K per split and direction, with a 95% bootstrap interval over queries in brackets; markers show the recall of a random ranking. "test" holds concepts never seen in training, drawn in the training style; "test-other-style" the same concepts in the style never trained on; "all-other-style" every concept in that style; "train-sample" training concepts, for the generalisation gap.',
         figures: [recallBars(flatResults)],
         table: { columns: ['split/direction', ...ks.flatMap((k) => [`R@${k}`, `chance R@${k}`]), 'median rank', 'chance median rank', 'queries'], rows },
+      },
+      {
+        title: 'Geometry of the shared space (held-out concepts)',
+        text: `PCA of the held-out image and name embeddings together; grey lines join each image to its name. The modality gap (Liang et al. 2022) is the distance between the two centroids: ${fmt(summary['test/geometry/image-text/gap'])}. Alignment (mean squared distance of pairs, Wang & Isola 2020): ${fmt(summary['test/geometry/image-text/alignment'])}. Uniformity (log mean Gaussian potential; lower is more uniform): image ${fmt(summary['test/geometry/image/uniformity'])}, text ${fmt(summary['test/geometry/text/uniformity'])}. Effective rank (RankMe, Garrido et al. 2023) of ${input.config.model.embedDim} dimensions: image ${fmt(summary['test/geometry/image/rankMe'])}, text ${fmt(summary['test/geometry/text/rankMe'])}. Cone effect (mean pairwise cosine): image ${fmt(summary['test/geometry/image/cone'])}, text ${fmt(summary['test/geometry/text/cone'])}.`,
+        figures: [
+          embeddingScatter(
+            { image: input.scatter.image, text: input.scatter.text },
+            { title: 'held-out embeddings, PCA', axisTitles: input.scatter.axisTitles, labels: { image: input.scatter.labels, text: input.scatter.labels } },
+          ),
+        ],
       },
       {
         title: 'Similarity of held-out pairs',
