@@ -39,6 +39,17 @@ export { tripletLoss, type TripletLossOutput, type TripletLossOptions, type Trip
 export { alignmentLoss, uniformityLoss, alignUniformLoss, type AlignUniformOptions, type AlignUniformOutput } from './losses/align-uniform-loss.js';
 export { bindingLoss, bindingPairs, BindingLoss, type BindingLossOptions, type BindingLossOutput, type BindingEmbeddings } from './losses/binding-loss.js';
 
+// Fusion
+export type { Fusion, FusionInputs, FusionMasks } from './fusion/fusion.js';
+export { ModalityDimsSchema } from './fusion/fusion.js';
+export { ConcatMlpFusion, ConcatMlpConfigSchema, type ConcatMlpConfig } from './fusion/concat-mlp.js';
+export { GatedFusion, GatedFusionConfigSchema, type GatedFusionConfig } from './fusion/gated.js';
+export { DeepSetFusion, DeepSetConfigSchema, type DeepSetConfig } from './fusion/deep-set.js';
+export { CrossAttentionFusion, CrossAttentionFusionConfigSchema, type CrossAttentionFusionConfig } from './fusion/cross-attention.js';
+export { PerceiverResampler, PerceiverResamplerConfigSchema, type PerceiverResamplerConfig } from './fusion/perceiver-resampler.js';
+export { GatedCrossAttention, GatedCrossAttentionConfigSchema, type GatedCrossAttentionConfig } from './fusion/gated-cross-attention.js';
+export { createFusion, FusionConfigSchema, FUSION_KINDS, type FusionConfig, type FusionKind } from './fusion/registry.js';
+
 // Models
 export { DualEncoder, l2Normalize, type DualEncoderOptions } from './models/dual-encoder.js';
 
@@ -63,3 +74,4 @@ export {
 
 // Testing helpers (numerical comparison that never lets NaN or Infinity pass)
 export { assertAllClose, maxRelativeError, type Tolerance } from './testing/all-close.js';
+export { deterministicInit, deterministicPattern, fnv1a32 } from './testing/deterministic-init.js';

@@ -33,8 +33,9 @@ export type CrossAttentionFusionConfig = z.infer<typeof CrossAttentionFusionConf
 /**
  * Cross-attention fusion block (Vaswani et al. 2017; ViLBERT-style co-attention, Lu et al. 2019):
  * each query token attends to its own sample's context tokens, pre-LN with residuals, then an FFN
- * and a final norm. Fixes the seed's MultiModalFusion, which let every query attend to a single
- * token (so attention was a no-op), had no residual around attention, and no padding mask.
+ * and a final norm. Fixes the seed's MultiModalFusion, which passed pooled [B, D] features as
+ * [1, B, D] to a sequence-first nn.MultiheadAttention (one key per query, so the softmax was
+ * always 1 and nothing was attended), had no residual around attention and no padding mask.
  */
 export class CrossAttentionFusion extends Module implements Fusion {
   readonly outputDim: number;

@@ -18,7 +18,7 @@ const positiveInt = z.number().int().positive();
 
 /** Feature width per modality, e.g. { image: 64, text: 32 }; the keys are the modalities the module expects. */
 export const ModalityDimsSchema = z
-  .record(z.string().min(1), positiveInt)
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a modality name is a letter then letters, digits, _ or - (it becomes part of parameter names)'), positiveInt)
   .refine((d) => Object.keys(d).length > 0, { message: 'dims must name at least one modality' });
 
 /** Sorted keys: the order every fusion walks modalities in, so results never depend on object insertion order. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../layers/module.js';
 
-/** 32-bit FNV-1a of a parameter name; tools/reference/common.py computes the same, so both sides agree without sharing an RNG. */
+/** 32-bit FNV-1a of a parameter name; tools/reference/deterministic_weights.py computes the same, so both sides agree without sharing an RNG. */
 export function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
