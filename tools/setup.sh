@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
-# Debian packages: chromium renders and checks the HTML reports (no browser is ever downloaded).
-APT_PACKAGES=(chromium)
+# Debian packages: chromium renders and checks the HTML reports (no browser is ever downloaded);
+# ffmpeg decodes and writes video; espeak-ng speaks the emoji-speech dataset; sox handles audio.
+APT_PACKAGES=(chromium ffmpeg espeak-ng sox)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
