@@ -107,3 +107,34 @@ describe('exp eval', () => {
     expect(broken.stderr).toMatch(/broken\.jsonl:3: .*broken\.png/);
   });
 });
+
+describe('exp report and compare', () => {
+  let runDir = '';
+  let root = '';
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-cmp-'));
+    const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
+    runDir = (await runClipEmoji('tiny', tinyConfig(), { runsRoot: root, ...quiet })).runDir;
+  });
+
+  it('report rebuilds report.html from the run files alone', () => {
+    const file = path.join(runDir, 'report.html');
+    fs.rmSync(file);
+    const r = exp(['report', runDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/Geometry of the shared space/);
+  });
+
+  it('compare prints summaries side by side and writes HTML; a run without summary fails', () => {
+    const html = path.join(root, 'cmp.html');
+    const r = exp(['compare', runDir, runDir, '--html', html]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^test\/image->text\/R@1\s+[\d.]+\s+[\d.]+$/m);
+    expect(fs.readFileSync(html, 'utf8')).toContain('Comparison of 2 runs');
+    const empty = fs.mkdtempSync(path.join(root, 'empty-'));
+    const bad = exp(['compare', empty]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/has no summary\.json/);
+    expect(exp(['compare', runDir, '--keys', '(']).code).toBe(2);
+  });
+});

@@ -2,7 +2,9 @@
 import { initBackend } from '@modalab/core';
 import { parseArgs } from 'node:util';
 import { applyOverrides } from './cli/overrides.js';
+import { compareRuns, formatComparison, writeComparisonHtml } from './commands/compare.js';
 import { evalRun } from './commands/eval-run.js';
+import { rebuildReport } from './commands/report.js';
 import { formatResults } from './runner/evaluate.js';
 import { EXPERIMENTS, getExperiment, UsageError } from './registry.js';
 
@@ -14,6 +16,9 @@ commands:
          [--resume <runDir>] [--stop-after N] [--out <runsDir>] [--backend NAME]
   eval --run <runDir> --data <manifest.jsonl> [--json]
                                          evaluate a finished run on a manifest
+  report <runDir>                        rebuild a finished run's report.html
+  compare <runDir>... [--html <file>] [--keys <regex>]
+                                         summaries side by side
 
 backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the fastest that loads; also MODALAB_BACKEND)
 exit codes: 0 ok, 1 failed, 2 usage error`;
@@ -87,8 +92,33 @@ async function main(argv: string[]): Promise<number> {
       else process.stdout.write(formatResults({ eval: out.results }) + '\n');
       return 0;
     }
+    case 'report': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      if (positionals.length !== 1) throw new UsageError(`report takes one run directory, got ${positionals.length}`);
+      log(`report: ${await rebuildReport(positionals[0]!)}`);
+      return 0;
+    }
+    case 'compare': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { html: { type: 'string' }, keys: { type: 'string' } } });
+      if (positionals.length < 1) throw new UsageError('compare takes one or more run directories');
+      let pattern: RegExp | undefined;
+      if (values.keys !== undefined) {
+        try {
+          pattern = new RegExp(values.keys);
+        } catch (err) {
+          throw new UsageError(`--keys is not a valid regular expression: ${(err as Error).message}`);
+        }
+      }
+      const comparison = compareRuns(positionals, pattern);
+      process.stdout.write(formatComparison(comparison) + '\n');
+      if (values.html !== undefined) {
+        await writeComparisonHtml(comparison, values.html);
+        log(`html: ${values.html}`);
+      }
+      return 0;
+    }
     default:
-      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval (pnpm exp --help)`);
+      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval, report, compare (pnpm exp --help)`);
   }
 }
 

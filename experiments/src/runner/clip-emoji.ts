@@ -23,6 +23,7 @@ import { createRunDir, gitCommit, MetricsLog, readJson, writeJson } from './run-
 import { EpochSampler, type SamplerState } from './sampler.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.ckpt';
+export const EVALUATION_FILE = 'evaluation.json';
 
 export interface RunOptions {
   /** Parent folder of new run directories (default experiments/runs). */
@@ -229,7 +230,9 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   Object.assign(summary, results.geometry);
   await writeJson(path.join(runDir, 'summary.json'), summary);
   log(formatResults(results.splits));
-  await writeClipReport(path.join(runDir, 'report.html'), { name, runDir, config, summary, metrics: metrics.read(), results: results.splits, heatmap: results.heatmap, examples: results.examples, scatter: results.scatter });
+  // Everything the report shows, so `exp report` can rebuild it without the model.
+  await writeJson(path.join(runDir, EVALUATION_FILE), results);
+  await writeClipReport(path.join(runDir, 'report.html'), { name, runDir, config, summary, metrics: metrics.read(), evaluation: results });
   log(`report: ${path.join(runDir, 'report.html')}`);
   model.dispose();
   optimizer.dispose();

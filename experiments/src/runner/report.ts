@@ -1,6 +1,7 @@
 import { embeddingScatter, recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
 import { writeFileAtomic } from '@modalab/core';
 import type { ClipEmojiConfig } from './clip-emoji-config.js';
+import type { EmojiEvaluation } from './clip-emoji.js';
 import type { SplitResults } from './evaluate.js';
 
 export interface ClipReportInput {
@@ -9,10 +10,7 @@ export interface ClipReportInput {
   config: ClipEmojiConfig;
   summary: Record<string, number | string>;
   metrics: Array<Record<string, number>>;
-  results: Record<string, SplitResults>;
-  heatmap: { matrix: number[][]; labels: string[] };
-  examples: Array<{ concept: string; top: string[]; rank: number }>;
-  scatter: { image: number[][]; text: number[][]; labels: string[]; axisTitles: [string, string] };
+  evaluation: EmojiEvaluation;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -20,7 +18,8 @@ const fmt = (v: number | string | undefined) => (typeof v === 'number' ? v.toFix
 
 /** The run's self-contained HTML report: curves, recall with chance, a similarity heatmap, examples. */
 export async function writeClipReport(file: string, input: ClipReportInput): Promise<void> {
-  const { summary, results } = input;
+  const { summary } = input;
+  const { splits: results, heatmap, examples, scatter } = input.evaluation;
   const flatResults: Record<string, SplitResults[keyof SplitResults]> = {};
   for (const [split, r] of Object.entries(results)) for (const [dir, v] of Object.entries(r)) flatResults[`${split}/${dir}`] = v;
   const ks = input.config.eval.ks;
@@ -51,19 +50,19 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
         text: `PCA of the held-out image and name embeddings together; grey lines join each image to its name. The modality gap (Liang et al. 2022) is the distance between the two centroids: ${fmt(summary['test/geometry/image-text/gap'])}. Alignment (mean squared distance of pairs, Wang & Isola 2020): ${fmt(summary['test/geometry/image-text/alignment'])}. Uniformity (log mean Gaussian potential; lower is more uniform): image ${fmt(summary['test/geometry/image/uniformity'])}, text ${fmt(summary['test/geometry/text/uniformity'])}. Effective rank (RankMe, Garrido et al. 2023) of ${input.config.model.embedDim} dimensions: image ${fmt(summary['test/geometry/image/rankMe'])}, text ${fmt(summary['test/geometry/text/rankMe'])}. Cone effect (mean pairwise cosine): image ${fmt(summary['test/geometry/image/cone'])}, text ${fmt(summary['test/geometry/text/cone'])}.`,
         figures: [
           embeddingScatter(
-            { image: input.scatter.image, text: input.scatter.text },
-            { title: 'held-out embeddings, PCA', axisTitles: input.scatter.axisTitles, labels: { image: input.scatter.labels, text: input.scatter.labels } },
+            { image: scatter.image, text: scatter.text },
+            { title: 'held-out embeddings, PCA', axisTitles: scatter.axisTitles, labels: { image: scatter.labels, text: scatter.labels } },
           ),
         ],
       },
       {
         title: 'Similarity of held-out pairs',
         text: 'Cosine similarity between held-out images (rows) and the names of the same concepts (columns): a bright diagonal means each image is closest to its own name.',
-        figures: [similarityHeatmap(input.heatmap.matrix, input.heatmap.labels, input.heatmap.labels, 'image (row) vs text (column)')],
+        figures: [similarityHeatmap(heatmap.matrix, heatmap.labels, heatmap.labels, 'image (row) vs text (column)')],
       },
       {
         title: 'Examples: image -> text on held-out concepts',
-        table: { columns: ['concept', 'rank of its name', 'top 1', 'top 2', 'top 3'], rows: input.examples.map((e) => [e.concept, e.rank, ...e.top]) },
+        table: { columns: ['concept', 'rank of its name', 'top 1', 'top 2', 'top 3'], rows: examples.map((e) => [e.concept, e.rank, ...e.top]) },
       },
     ],
   });
