@@ -52,6 +52,8 @@ export const ClipEmojiConfigSchema = z
         clipNorm: z.number().positive().optional(),
         logEvery: z.number().int().positive().default(10),
         checkpointEvery: z.number().int().positive().default(50),
+        probeEvery: z.number().int().positive().default(25).describe('geometry of a fixed probe batch (gap, alignment, uniformity, RankMe) every this many steps'),
+        probeSize: z.number().int().min(2).default(256).describe('training concepts in the probe batch'),
       })
       .strict(),
     eval: z

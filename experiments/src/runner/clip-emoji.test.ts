@@ -31,6 +31,10 @@ describe('runClipEmoji (tiny quickstart)', () => {
       expect(Number.isFinite(r.loss)).toBe(true);
       expect(r.temperature).toBeGreaterThan(0);
     }
+    // The probe runs at the last step (probeEvery 25 > 6 steps); its geometry is in that row.
+    const last = rows[rows.length - 1]!;
+    for (const k of ['probe/gap', 'probe/alignment', 'probe/uniformity/image', 'probe/rankMe/text']) expect(Number.isFinite(last[k]), k).toBe(true);
+    expect(rows[0]!['probe/gap']).toBeUndefined();
 
     const summary = readJson<Record<string, number>>(path.join(dir, 'summary.json'));
     for (const split of ['test', 'test-other-style', 'all-other-style', 'train-sample']) {
@@ -55,7 +59,7 @@ describe('runClipEmoji (tiny quickstart)', () => {
 
     // The report as a reader sees it: every figure drawn, offline, without errors.
     const seen = await inspectReport(path.join(dir, 'report.html'));
-    expect(seen).toEqual({ plotsDrawn: 4, plotsReady: 4, figureErrors: 0, errors: [], externalRequests: [] });
+    expect(seen).toEqual({ plotsDrawn: 5, plotsReady: 5, figureErrors: 0, errors: [], externalRequests: [] });
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

@@ -166,6 +166,24 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   const stopAt = Math.min(steps, options.stopAfter ?? steps);
   const bar = new ProgressBar(steps, options.progress);
   bar.samplesPerStep = batchSize;
+  // A fixed probe batch of training concepts (seeded), to watch the geometry form.
+  const probeRows = new Rng(config.seed + 7).shuffle([...train]).slice(0, Math.min(config.train.probeSize, train.length));
+  const probeNames = probeRows.map((i) => data.concepts[i]!.name);
+  const probe = (): Record<string, number> => {
+    const img = embedImages(model, trainPixels, config.data.imageSize, probeRows, config.eval.batchSize);
+    const txt = embedTexts(model, tokenizer, probeNames, config.tokenizer.contextLength, config.eval.batchSize);
+    const g = embeddingGeometry({ image: img, text: txt }, { uniformity: { seed: config.seed } });
+    tf.dispose([img, txt]);
+    const pair = g.pairs['image|text']!;
+    return {
+      'probe/gap': pair.gap,
+      'probe/alignment': pair.alignment ?? Number.NaN,
+      'probe/uniformity/image': g.modalities.image!.uniformity,
+      'probe/uniformity/text': g.modalities.text!.uniformity,
+      'probe/rankMe/image': g.modalities.image!.rankMe,
+      'probe/rankMe/text': g.modalities.text!.rankMe,
+    };
+  };
   const trainStart = performance.now();
   const trainSeconds = () => (performance.now() - trainStart) / 1000;
   let windowStart = performance.now();
@@ -186,14 +204,18 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
       tf.dispose([images, text.ids, text.mask]);
       step += 1;
       windowSteps += 1;
-      if (step % logEvery === 0 || step === stopAt) {
+      const probeNow = step % config.train.probeEvery === 0 || step === stopAt;
+      if (step % logEvery === 0 || step === stopAt || probeNow) {
         const [l, g, s] = await Promise.all([loss.data(), gradNorm.data(), readScale(model)]);
         lastLoss = l[0]!;
         const now = performance.now();
         const samplesPerSec = (windowSteps * batchSize) / ((now - windowStart) / 1000);
         windowStart = now;
         windowSteps = 0;
-        metrics.append({ step, loss: lastLoss, logitScale: s, temperature: 1 / s, lr, gradNorm: g[0]!, samplesPerSec, epoch: sampler.epoch, seconds: elapsedBefore + trainSeconds() });
+        const seconds = elapsedBefore + trainSeconds();
+        metrics.append({ step, loss: lastLoss, logitScale: s, temperature: 1 / s, lr, gradNorm: g[0]!, samplesPerSec, epoch: sampler.epoch, seconds, ...(probeNow ? probe() : {}) });
+        // The probe's own time is not training time.
+        windowStart = performance.now();
         bar.update(step, { loss: lastLoss, temperature: 1 / s, samplesPerSec }, step === stopAt);
       }
       tf.dispose([loss, gradNorm]);

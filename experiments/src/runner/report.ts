@@ -40,6 +40,11 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
         figures: [trainingCurves(input.metrics, ['loss', 'temperature', 'lr', 'gradNorm', 'samplesPerSec'])],
       },
       {
+        title: 'Geometry during training',
+        text: `Every ${input.config.train.probeEvery} steps, on a fixed batch of ${input.config.train.probeSize} training concepts: the modality gap between image and text centroids, alignment of pairs, uniformity of each modality and its effective rank (RankMe).`,
+        figures: [trainingCurves(input.metrics, ['probe/gap', 'probe/alignment', 'probe/uniformity/image', 'probe/uniformity/text', 'probe/rankMe/image', 'probe/rankMe/text'], { title: 'Probe geometry' })],
+      },
+      {
         title: 'Retrieval',
         text: 'Recall@K per split and direction, with a 95% bootstrap interval over queries in brackets; markers show the recall of a random ranking. "test" holds concepts never seen in training, drawn in the training style; "test-other-style" the same concepts in the style never trained on; "all-other-style" every concept in that style; "train-sample" training concepts, for the generalisation gap.',
         figures: [recallBars(flatResults)],
