@@ -5,6 +5,7 @@ import { applyOverrides } from './cli/overrides.js';
 import { compareRuns, formatComparison, writeComparisonHtml } from './commands/compare.js';
 import { evalRun } from './commands/eval-run.js';
 import { rebuildReport } from './commands/report.js';
+import { DEFAULT_SWEEP_METRICS, formatSweep, loadPlan, newSweepDir, planSweep, runSweep, savePlan, summarizeSweep, type SweepPlan, writeSweepOutputs } from './commands/sweep.js';
 import { formatResults } from './runner/evaluate.js';
 import { EXPERIMENTS, getExperiment, UsageError } from './registry.js';
 
@@ -16,6 +17,10 @@ commands:
          [--resume <runDir>] [--stop-after N] [--out <runsDir>] [--backend NAME]
   eval --run <runDir> --data <manifest.jsonl> [--json]
                                          evaluate a finished run on a manifest
+  sweep <name> --grid k=v1,v2 [--grid ...] [--seeds N] [--set k=v]... [--metrics a,b] [--out <dir>]
+         [--resume <sweepDir>] [--max-runs N]
+                                         run a grid x seeds; sweep.csv/.arrow/.html with
+                                         mean, std, 95% CI and a paired test vs the first cell
   report <runDir>                        rebuild a finished run's report.html
   compare <runDir>... [--html <file>] [--keys <regex>]
                                          summaries side by side
@@ -92,6 +97,51 @@ async function main(argv: string[]): Promise<number> {
       else process.stdout.write(formatResults({ eval: out.results }) + '\n');
       return 0;
     }
+    case 'sweep': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          grid: { type: 'string', multiple: true, default: [] },
+          seeds: { type: 'string', default: '1' },
+          set: { type: 'string', multiple: true, default: [] },
+          metrics: { type: 'string' },
+          out: { type: 'string' },
+          resume: { type: 'string' },
+          'max-runs': { type: 'string' },
+          backend: { type: 'string' },
+        },
+      });
+      const maxRuns = values['max-runs'] === undefined ? undefined : Number(values['max-runs']);
+      if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 0)) throw new UsageError(`--max-runs must be a non-negative integer, got '${values['max-runs']}'`);
+      let dir: string;
+      let plan: SweepPlan;
+      if (values.resume !== undefined) {
+        if (values.grid.length > 0 || values.set.length > 0) throw new UsageError('--resume continues a sweep with its saved plan; --grid and --set cannot change it');
+        dir = values.resume;
+        plan = loadPlan(dir);
+      } else {
+        if (positionals.length !== 1) throw new UsageError(`sweep takes one experiment name, got ${positionals.length}`);
+        getExperiment(positionals[0]!);
+        plan = planSweep(positionals[0]!, values.grid, Number(values.seeds), values.set, values.metrics?.split(',') ?? DEFAULT_SWEEP_METRICS);
+        dir = newSweepDir(positionals[0]!, values.out);
+        await savePlan(dir, plan);
+      }
+      const def = getExperiment(plan.experiment);
+      await initBackend({ log, ...(values.backend === undefined ? {} : { backend: values.backend }) });
+      log(`sweep ${dir}: ${plan.cells.length} cells x ${plan.seeds.length} seeds`);
+      const done = await runSweep(dir, plan, def, { log, ...(maxRuns === undefined ? {} : { maxRuns }) });
+      const total = plan.cells.length * plan.seeds.length;
+      if (done.ran + done.skipped < total) {
+        log(`sweep stopped after ${done.ran} runs (${done.skipped} already done); continue with: pnpm exp sweep --resume ${dir}`);
+        return 0;
+      }
+      const rows = summarizeSweep(dir, plan);
+      await writeSweepOutputs(dir, plan, rows);
+      process.stdout.write(formatSweep(rows) + '\n');
+      log(`sweep: ${done.ran} runs, ${done.skipped} reused; ${dir}/sweep.{csv,arrow,html}`);
+      return 0;
+    }
     case 'report': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       if (positionals.length !== 1) throw new UsageError(`report takes one run directory, got ${positionals.length}`);
@@ -118,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval, report, compare (pnpm exp --help)`);
+      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval, sweep, report, compare (pnpm exp --help)`);
   }
 }
 

@@ -28,6 +28,8 @@ export const EVALUATION_FILE = 'evaluation.json';
 export interface RunOptions {
   /** Parent folder of new run directories (default experiments/runs). */
   runsRoot?: string;
+  /** Use exactly this (new or empty) directory instead of a timestamped one (sweeps). */
+  runDir?: string;
   /** Continue the run in this directory from its checkpoint. */
   resume?: string;
   /** Stop (with a checkpoint) after this many steps in total, leaving the run resumable. */
@@ -68,7 +70,13 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     }
   } else {
     config = ClipEmojiConfigSchema.parse(configInput);
-    runDir = createRunDir(name, options.runsRoot);
+    if (options.runDir !== undefined) {
+      runDir = path.resolve(options.runDir);
+      fs.mkdirSync(runDir, { recursive: true });
+      if (fs.readdirSync(runDir).length > 0) throw new Error(`Run directory ${runDir} is not empty`);
+    } else {
+      runDir = createRunDir(name, options.runsRoot);
+    }
     await writeJson(path.join(runDir, 'config.json'), {
       name,
       config,
