@@ -55,11 +55,18 @@ describe('runClipEmoji (tiny quickstart)', () => {
       expect(Number.isFinite(summary[`test/geometry/${key}`]), key).toBe(true);
     }
     expect(summary['test/geometry/image/rankMe']).toBeLessThanOrEqual(16 + 1e-9); // embedDim of the tiny config
+    expect(summary['test/zero-shot-category/top1']).toBeGreaterThanOrEqual(0);
+    expect(summary['test/zero-shot-category/chance/top1']).toBeCloseTo(1 / 10, 10); // 10 emoji categories
+    const evaluation = readJson<{ gapShift: Array<{ lambda: number; gap: number }> }>(path.join(dir, 'evaluation.json'));
+    const at = (l: number) => evaluation.gapShift.find((p) => p.lambda === l)!.gap;
+    // Shifting towards each other shrinks the gap (renormalisation keeps it from reaching 0); away widens it.
+    expect(at(0.5)).toBeLessThan(0.5 * at(0));
+    expect(at(-0.5)).toBeGreaterThan(at(0));
     expect(summary['test/image->text/count']).toBe(6); // 15% of 40 concepts
 
     // The report as a reader sees it: every figure drawn, offline, without errors.
     const seen = await inspectReport(path.join(dir, 'report.html'));
-    expect(seen).toEqual({ plotsDrawn: 5, plotsReady: 5, figureErrors: 0, errors: [], externalRequests: [] });
+    expect(seen).toEqual({ plotsDrawn: 7, plotsReady: 7, figureErrors: 0, errors: [], externalRequests: [] });
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

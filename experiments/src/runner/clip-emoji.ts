@@ -9,7 +9,7 @@ import {
   warmupCosine,
 } from '@modalab/core';
 import { augmentImages, BpeTokenizer, type EmojiDataset, loadEmoji } from '@modalab/data';
-import { embeddingGeometry, pca } from '@modalab/eval';
+import { embeddingGeometry, gapShiftSweep, pca, rankRetrieval, zeroShotClassifier, zeroShotEvaluate, type ZeroShotResult } from '@modalab/eval';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -243,7 +243,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
 
   // Evaluation
   const evalStart = performance.now();
-  const results = evaluateEmoji(model, tokenizer, data, config, train, test);
+  const results = await evaluateEmoji(model, tokenizer, data, config, train, test);
   const summary: Record<string, number | string> = {
     experiment: name,
     seed: config.seed,
@@ -258,6 +258,10 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   };
   for (const [split, r] of Object.entries(results.splits)) Object.assign(summary, flattenResults(split, r));
   Object.assign(summary, results.geometry);
+  const zs = results.zeroShot.result;
+  for (const [k, v] of Object.entries(zs.topK)) summary[`test/zero-shot-category/top${k}`] = v;
+  for (const [k, v] of Object.entries(zs.chance.topK)) summary[`test/zero-shot-category/chance/top${k}`] = v;
+  summary['test/zero-shot-category/meanPerClassRecall'] = zs.meanPerClassRecall;
   await writeJson(path.join(runDir, 'summary.json'), summary);
   log(formatResults(results.splits));
   // Everything the report shows, so `exp report` can rebuild it without the model.
@@ -315,6 +319,10 @@ export interface EmojiEvaluation {
   splits: Record<string, SplitResults>;
   /** Geometry of the held-out embeddings: gap, alignment, uniformity, cone, RankMe (flat keys). */
   geometry: Record<string, number>;
+  /** Zero-shot classification of held-out images into the emoji categories, from the category names. */
+  zeroShot: { classes: string[]; templates: string[]; result: Omit<ZeroShotResult, 'ranks'> };
+  /** The gap-shift intervention (Liang et al. 2022) on the held-out split: recall against lambda. */
+  gapShift: Array<{ lambda: number; gap: number; metrics: Record<string, number> }>;
   /** PCA of the held-out image and text embeddings together, for the gap picture. */
   scatter: { image: number[][]; text: number[][]; labels: string[]; axisTitles: [string, string] };
   heatmap: { matrix: number[][]; labels: string[] };
@@ -327,7 +335,10 @@ export interface EmojiEvaluation {
  * and a same-size sample of training concepts ("train-sample", to show the generalisation gap).
  * The text of a concept is its name.
  */
-export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data: EmojiDataset, config: ClipEmojiConfig, train: number[], test: number[]): EmojiEvaluation {
+export const ZERO_SHOT_TEMPLATES = ['{}', 'an emoji of {}', 'a {} emoji'];
+export const GAP_SHIFT_LAMBDAS = [-0.5, -0.25, 0, 0.25, 0.5, 0.75];
+
+export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data: EmojiDataset, config: ClipEmojiConfig, train: number[], test: number[]): Promise<EmojiEvaluation> {
   const { imageSize } = config.data;
   const { ks, batchSize } = config.eval;
   const ctx = config.tokenizer.contextLength;
@@ -343,6 +354,8 @@ export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data:
   let heatmap: EmojiEvaluation['heatmap'] = { matrix: [], labels: [] };
   let examples: EmojiEvaluation['examples'] = [];
   let geometry: EmojiEvaluation['geometry'] = {};
+  let zeroShot: EmojiEvaluation['zeroShot'] = { classes: [], templates: ZERO_SHOT_TEMPLATES, result: { n: 0, classCount: 0, topK: {}, meanPerClassRecall: Number.NaN, confusion: [], chance: { topK: {} } } };
+  let gapShift: EmojiEvaluation['gapShift'] = [];
   let scatter: EmojiEvaluation['scatter'] = { image: [], text: [], labels: [], axisTitles: ['PC1', 'PC2'] };
   for (const [split, rows, style] of sets) {
     const names = rows.map((i) => data.concepts[i]!.name);
@@ -351,6 +364,22 @@ export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data:
     splits[split] = retrievalBothWays(img, txt, rows.map((_, j) => j), ks);
     if (split === 'test') {
       geometry = flattenGeometry(embeddingGeometry({ image: img, text: txt }, { uniformity: { seed: config.seed } }));
+      const classes = [...new Set(data.concepts.map((c) => c.category))].sort();
+      const classEmb = await zeroShotClassifier(
+        classes.map((c) => c.toLowerCase()),
+        ZERO_SHOT_TEMPLATES,
+        (texts) => embedTexts(model, tokenizer, texts, ctx, batchSize),
+      );
+      const { ranks: _ranks, ...zs } = zeroShotEvaluate(img, classEmb, rows.map((i) => classes.indexOf(data.concepts[i]!.category)), { ks: [1, 3] });
+      classEmb.dispose();
+      zeroShot = { classes, templates: ZERO_SHOT_TEMPLATES, result: zs };
+      const diagonal = rows.map((_, j) => [j]);
+      const sweep = await gapShiftSweep(img, txt, GAP_SHIFT_LAMBDAS, ({ a, b }) => {
+        const i2t = rankRetrieval(a, b, diagonal, { ks: [1, 10] });
+        const t2i = rankRetrieval(b, a, diagonal, { ks: [1, 10] });
+        return { 'image->text R@1': i2t.recall[1]!, 'image->text R@10': i2t.recall[10]!, 'text->image R@10': t2i.recall[10]! };
+      });
+      gapShift = sweep.map((p) => ({ lambda: p.lambda, gap: p.gap, metrics: p.value }));
       const both = tf.concat([img, txt], 0) as tf.Tensor2D;
       const p = pca(both, { components: 2 });
       both.dispose();
@@ -372,5 +401,5 @@ export function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data:
     }
     tf.dispose([img, txt]);
   }
-  return { splits, heatmap, examples, geometry, scatter };
+  return { splits, heatmap, examples, geometry, scatter, zeroShot, gapShift };
 }

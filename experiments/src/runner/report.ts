@@ -1,4 +1,4 @@
-import { embeddingScatter, recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
+import { embeddingScatter, gapShiftCurve, recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
 import { writeFileAtomic } from '@modalab/core';
 import type { ClipEmojiConfig } from './clip-emoji-config.js';
 import type { EmojiEvaluation } from './clip-emoji.js';
@@ -19,7 +19,7 @@ const fmt = (v: number | string | undefined) => (typeof v === 'number' ? v.toFix
 /** The run's self-contained HTML report: curves, recall with chance, a similarity heatmap, examples. */
 export async function writeClipReport(file: string, input: ClipReportInput): Promise<void> {
   const { summary } = input;
-  const { splits: results, heatmap, examples, scatter } = input.evaluation;
+  const { splits: results, heatmap, examples, scatter, zeroShot, gapShift } = input.evaluation;
   const flatResults: Record<string, SplitResults[keyof SplitResults]> = {};
   for (const [split, r] of Object.entries(results)) for (const [dir, v] of Object.entries(r)) flatResults[`${split}/${dir}`] = v;
   const ks = input.config.eval.ks;
@@ -59,6 +59,16 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
             { title: 'held-out embeddings, PCA', axisTitles: scatter.axisTitles, labels: { image: scatter.labels, text: scatter.labels } },
           ),
         ],
+      },
+      {
+        title: 'Closing the gap (held-out concepts)',
+        text: 'The gap-shift intervention of Liang et al. (2022): both modalities move along the vector between their centroids by lambda (0.5 closes the gap, negative values widen it) and are renormalised; retrieval is measured again at each lambda. The dashed line is the model as trained.',
+        figures: [gapShiftCurve(gapShift, { title: 'recall against the gap shift' })],
+      },
+      {
+        title: 'Zero-shot category classification (held-out concepts)',
+        text: `Each held-out image is classified into one of the ${zeroShot.classes.length} emoji categories by the similarity of its embedding to the averaged text embeddings of the templates ${zeroShot.templates.map((t) => `"${t}"`).join(', ')} filled with the category name, never trained as a task. Top-1 ${pct(zeroShot.result.topK[1] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[1] ?? Number.NaN)}), top-3 ${pct(zeroShot.result.topK[3] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[3] ?? Number.NaN)}), mean per-class recall ${pct(zeroShot.result.meanPerClassRecall)}.`,
+        figures: [similarityHeatmap(zeroShot.result.confusion, zeroShot.classes, zeroShot.classes, 'confusion: true (row) vs predicted (column), counts')],
       },
       {
         title: 'Similarity of held-out pairs',
