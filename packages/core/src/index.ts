@@ -52,10 +52,28 @@ export { createFusion, FusionConfigSchema, FUSION_KINDS, type FusionConfig, type
 
 // Models
 export { DualEncoder, l2Normalize, type DualEncoderOptions } from './models/dual-encoder.js';
+export { MultiEncoder, type MultiEncoderOptions, type MultiEncoderLossOptions } from './models/multi-encoder.js';
+export { FusionClassifier, type FusionClassifierOptions, type FusionClassifierOutput, type FusionClassifierRunOptions, type FusionLike, type HeadLike } from './models/fusion-classifier.js';
+export { Captioner, type CaptionerOptions, type CaptionerLossOutput, type Caption, type DecodeOptions, type BeamOptions, type ImageTower } from './models/captioner.js';
+export { CaptionDecoder, CaptionDecoderConfigSchema, type CaptionDecoderConfig } from './models/caption-decoder.js';
+export type { EncoderRecord, BatchOf, InputOf } from './models/encoder-record.js';
 
 // Training
 export { AdamW, defaultNoDecay, type AdamWConfig, type StepOutput } from './train/adamw.js';
 export { warmupCosine, type WarmupCosineConfig } from './train/schedule.js';
+export type { Optimizer } from './train/optimizer.js';
+export { Sgd, type SgdConfig } from './train/sgd.js';
+export { globalNorm, clipScale, clipByGlobalNorm, groupGradNorms, type ClippedGradients } from './train/clip-grad.js';
+export { Trainer, type TrainerOptions, type TrainerState, type TrainerEvents, type TrainableModel, type LogRecord, type BatchSource, type FitOptions } from './train/trainer.js';
+export { lossStep, gradCacheStep, type StepFunction, type StepContext, type StepResult, type LossFunctionOutput, type LossStepOptions } from './train/step-functions.js';
+export { gradCacheGradients, type GradCacheOptions, type GradCacheOutput } from './train/grad-cache.js';
+export { splitBatch, chunkSizes } from './train/split-batch.js';
+export { sampleModalityDropout, applyModalityDropout, type ModalityKeep } from './train/modality-dropout.js';
+export { NonFiniteGuard, type NonFiniteGuardOptions } from './train/non-finite-guard.js';
+export { freeze, unfreeze, lockTower, type NamePattern, type LockTowerOptions } from './train/freeze.js';
+export { Ema } from './train/ema.js';
+export { ogmCoefficients, ogmGeStep, type OgmGeOptions, type ModulatedClassifier } from './train/ogm-ge.js';
+export { BalancedPairSampler, type PairBatch, type BalancedPairSamplerState } from './train/balanced-pair-sampler.js';
 
 // Checkpoints
 export {

@@ -1,5 +1,9 @@
 import './register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
+import { clipScale, globalNorm } from './clip-grad.js';
+import type { Optimizer, StepOutput } from './optimizer.js';
+
+export type { StepOutput } from './optimizer.js';
 
 export interface AdamWConfig {
   beta1?: number; // 0.9
@@ -15,16 +19,11 @@ export interface AdamWConfig {
 export const defaultNoDecay = (name: string): boolean =>
   /(^|\.)(bias|logScale|cls)$/.test(name) || /(^|\.)(ln\w*|pos)\./.test(name);
 
-export interface StepOutput {
-  loss: tf.Scalar;
-  gradNorm: tf.Scalar; // before clipping
-}
-
 /**
  * Adam with decoupled weight decay (Loshchilov & Hutter 2019). It owns its moment variables,
  * named after the parameters, so checkpoints can save and restore them exactly.
  */
-export class AdamW {
+export class AdamW implements Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -61,17 +60,25 @@ export class AdamW {
   /** One update. The caller disposes the returned scalars (read them asynchronously). */
   step(lossFn: () => tf.Scalar, lr: number): StepOutput {
     const { value, grads } = tf.variableGrads(lossFn, this.params);
-    const gradNorm = tf.tidy(() => {
-      this.stepCount += 1;
-      const t = this.stepCount;
-      const gs = this.params.map((p) => {
+    try {
+      return { loss: value, gradNorm: this.applyGradients(grads, lr) };
+    } finally {
+      tf.dispose(grads);
+    }
+  }
+
+  /** One update from gradients keyed by variable name (as tf.variableGrads returns them); the caller keeps ownership of grads. */
+  applyGradients(grads: tf.NamedTensorMap, lr: number): tf.Scalar {
+    return tf.tidy(() => {
+      const gs = this.params.map((p, i) => {
         const g = grads[p.name];
-        if (!g) throw new Error(`AdamW: no gradient for parameter '${p.name}'`);
+        if (!g) throw new Error(`AdamW: no gradient for parameter '${this.names[i]}'`);
         return g;
       });
-      const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
-      let scale: tf.Scalar | undefined;
-      if (this.clipNorm !== undefined) scale = tf.minimum(1, tf.div(this.clipNorm, tf.add(norm, 1e-6))) as tf.Scalar;
+      this.stepCount += 1;
+      const t = this.stepCount;
+      const norm = globalNorm(gs);
+      const scale = this.clipNorm === undefined ? undefined : clipScale(norm, this.clipNorm);
       const c1 = 1 - Math.pow(this.beta1, t);
       const c2 = 1 - Math.pow(this.beta2, t);
       gs.forEach((g0, i) => {
@@ -87,8 +94,6 @@ export class AdamW {
       });
       return norm;
     });
-    tf.dispose(grads);
-    return { loss: value, gradNorm };
   }
 
   /** Moment tensors keyed "m.<param>" / "v.<param>", for checkpoints (not copies: do not dispose). */
