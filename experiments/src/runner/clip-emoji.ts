@@ -257,6 +257,9 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     'eval/seconds': (performance.now() - evalStart) / 1000,
   };
   for (const [split, r] of Object.entries(results.splits)) Object.assign(summary, flattenResults(split, r));
+  for (const [split, r] of Object.entries(results.baselines)) {
+    for (const [k, v] of Object.entries(flattenResults(split, r))) if (!k.includes('/chance/')) summary[k.replace(`${split}/`, `${split}/baseline-pixel-nn/`)] = v;
+  }
   Object.assign(summary, results.geometry);
   const zs = results.zeroShot.result;
   for (const [k, v] of Object.entries(zs.topK)) summary[`test/zero-shot-category/top${k}`] = v;
@@ -281,6 +284,24 @@ export function trainingCaption(concept: { name: string; captions: string[] }, m
   const extra = Math.min(others.length, rng.int(3));
   const picked = rng.shuffle([...others]).slice(0, extra);
   return [concept.name, ...picked].join(', ');
+}
+
+/** Raw-pixel nearest neighbour to the training exemplars (see EmojiEvaluation.baselines). */
+function pixelExemplarBaseline(data: EmojiDataset, config: ClipEmojiConfig, rows: number[], style: string, trained: Set<number>, ks: number[]): SplitResults {
+  const size = config.data.imageSize;
+  const per = size * size * 3;
+  const queryPixels = data.images[style as 'google']!.pixels;
+  const exemplarPixels = data.images[config.data.trainStyle]!.pixels;
+  const exemplars = new Float32Array(rows.length * per); // zero rows: no exemplar, scores 0, ranked last
+  rows.forEach((c, j) => {
+    if (trained.has(c)) exemplars.set(exemplarPixels.subarray(c * per, (c + 1) * per), j * per);
+  });
+  const unit = (x: tf.Tensor2D) => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+  const queries = tf.tidy(() => unit(tf.reshape(imageBatch(queryPixels, size, rows), [rows.length, per]) as tf.Tensor2D));
+  const gallery = tf.tidy(() => unit(tf.tensor2d(exemplars, [rows.length, per])));
+  const result = retrievalBothWays(queries, gallery, rows.map((_, j) => j), ks);
+  tf.dispose([queries, gallery]);
+  return result;
 }
 
 function flattenGeometry(g: ReturnType<typeof embeddingGeometry>): Record<string, number> {
@@ -319,6 +340,12 @@ export interface EmojiEvaluation {
   splits: Record<string, SplitResults>;
   /** Geometry of the held-out embeddings: gap, alignment, uniformity, cone, RankMe (flat keys). */
   geometry: Record<string, number>;
+  /**
+   * A no-learning exemplar baseline: each image of the style never trained on is matched by raw
+   * pixels to the training images it was trained with; a name is as good as its concept's
+   * training image. Concepts never trained on cannot be named this way, which is the point.
+   */
+  baselines: Record<string, SplitResults>;
   /** Zero-shot classification of held-out images into the emoji categories, from the category names. */
   zeroShot: { classes: string[]; templates: string[]; result: Omit<ZeroShotResult, 'ranks'> };
   /** The gap-shift intervention (Liang et al. 2022) on the held-out split: recall against lambda. */
@@ -356,6 +383,7 @@ export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer,
   let geometry: EmojiEvaluation['geometry'] = {};
   let zeroShot: EmojiEvaluation['zeroShot'] = { classes: [], templates: ZERO_SHOT_TEMPLATES, result: { n: 0, classCount: 0, topK: {}, meanPerClassRecall: Number.NaN, confusion: [], chance: { topK: {} } } };
   let gapShift: EmojiEvaluation['gapShift'] = [];
+  const baselines: EmojiEvaluation['baselines'] = {};
   let scatter: EmojiEvaluation['scatter'] = { image: [], text: [], labels: [], axisTitles: ['PC1', 'PC2'] };
   for (const [split, rows, style] of sets) {
     const names = rows.map((i) => data.concepts[i]!.name);
@@ -399,7 +427,8 @@ export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer,
         return { concept: names[own]!, top: order.slice(0, 3).map(([, j]) => names[j]!), rank: 1 + order.findIndex(([, j]) => j === own) };
       });
     }
+    if (split === 'all-other-style') baselines[split] = pixelExemplarBaseline(data, config, rows, style, new Set(train), ks);
     tf.dispose([img, txt]);
   }
-  return { splits, heatmap, examples, geometry, scatter, zeroShot, gapShift };
+  return { splits, heatmap, examples, geometry, scatter, zeroShot, gapShift, baselines };
 }

@@ -19,9 +19,10 @@ const fmt = (v: number | string | undefined) => (typeof v === 'number' ? v.toFix
 /** The run's self-contained HTML report: curves, recall with chance, a similarity heatmap, examples. */
 export async function writeClipReport(file: string, input: ClipReportInput): Promise<void> {
   const { summary } = input;
-  const { splits: results, heatmap, examples, scatter, zeroShot, gapShift } = input.evaluation;
+  const { splits: results, heatmap, examples, scatter, zeroShot, gapShift, baselines } = input.evaluation;
   const flatResults: Record<string, SplitResults[keyof SplitResults]> = {};
   for (const [split, r] of Object.entries(results)) for (const [dir, v] of Object.entries(r)) flatResults[`${split}/${dir}`] = v;
+  for (const [split, r] of Object.entries(baselines)) for (const [dir, v] of Object.entries(r)) flatResults[`${split}/${dir} (pixel-NN baseline)`] = v;
   const ks = input.config.eval.ks;
   const rows: (string | number)[][] = Object.entries(flatResults).map(([key, r]) => [
     key,
@@ -46,7 +47,7 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
       },
       {
         title: 'Retrieval',
-        text: 'Recall@K per split and direction, with a 95% bootstrap interval over queries in brackets; markers show the recall of a random ranking. "test" holds concepts never seen in training, drawn in the training style; "test-other-style" the same concepts in the style never trained on; "all-other-style" every concept in that style; "train-sample" training concepts, for the generalisation gap.',
+        text: 'Recall@K per split and direction, with a 95% bootstrap interval over queries in brackets; markers show the recall of a random ranking. The pixel-NN baseline learns nothing: it matches each image by raw pixels to the training-style images of the trained concepts and returns their names (it cannot name a concept never trained on). "test" holds concepts never seen in training, drawn in the training style; "test-other-style" the same concepts in the style never trained on; "all-other-style" every concept in that style; "train-sample" training concepts, for the generalisation gap.',
         figures: [recallBars(flatResults)],
         table: { columns: ['split/direction', ...ks.flatMap((k) => [`R@${k}`, `chance R@${k}`]), 'median rank', 'chance median rank', 'queries'], rows },
       },
