@@ -1,4 +1,4 @@
-import { DualEncoder, Rng, TextTransformer, TextTransformerConfigSchema, VisionTransformer, VitConfigSchema } from '@modalab/core';
+import { createContrastiveLoss, DualEncoder, Rng, TextTransformer, TextTransformerConfigSchema, VisionTransformer, VitConfigSchema } from '@modalab/core';
 import type { ClipEmojiConfig } from './clip-emoji-config.js';
 
 /** Builds the dual encoder of a config; weights are a pure function of the seed. */
@@ -10,7 +10,15 @@ export function buildDualEncoder(config: ClipEmojiConfig, vocabSize: number): Du
     rng.fork(),
   );
   return new DualEncoder(
-    { encoders: { image, text }, embedDim: config.model.embedDim, logitScale: { init: config.model.logitScaleInit } },
+    {
+      encoders: { image, text },
+      embedDim: config.model.embedDim,
+      loss: createContrastiveLoss({
+        kind: config.model.loss,
+        logitScale: { init: config.model.logitScaleInit, learnable: config.model.learnTemperature },
+        uniformityWeight: config.model.uniformityWeight,
+      }),
+    },
     rng.fork(),
   );
 }

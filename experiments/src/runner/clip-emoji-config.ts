@@ -40,6 +40,9 @@ export const ClipEmojiConfigSchema = z
         image: z.object(VitConfigSchema.innerType().innerType().shape).strict(),
         text: TextTowerSchema,
         logitScaleInit: z.number().positive().default(1 / 0.07).describe('CLIP init'),
+        learnTemperature: z.boolean().default(true).describe('false fixes the InfoNCE temperature at 1/logitScaleInit (temperature studies)'),
+        loss: z.enum(['infonce', 'siglip', 'infonce+uniformity']).default('infonce').describe('the contrastive objective: CLIP InfoNCE, SigLIP sigmoid, or InfoNCE + uniformity'),
+        uniformityWeight: z.number().min(0).default(0.1).describe("weight of the uniformity term for 'infonce+uniformity'"),
       })
       .strict(),
     train: z

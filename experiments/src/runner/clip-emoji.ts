@@ -321,7 +321,7 @@ function flattenGeometry(g: ReturnType<typeof embeddingGeometry>): Record<string
 }
 
 async function readScale(model: DualEncoder): Promise<number> {
-  const s = model.logitScale.value();
+  const s = model.scale();
   const v = (await s.data())[0]!;
   s.dispose();
   return v;

@@ -37,6 +37,7 @@ export { infoNce, InfoNceLoss, type InfoNceOutput, type InfoNceOptions } from '.
 export { sigLipLoss, SigLipLoss, type SigLipLossOutput, type SigLipLossOptions, type SigLipLossConfig } from './losses/siglip-loss.js';
 export { tripletLoss, type TripletLossOutput, type TripletLossOptions, type TripletMetric } from './losses/triplet-loss.js';
 export { alignmentLoss, uniformityLoss, alignUniformLoss, type AlignUniformOptions, type AlignUniformOutput } from './losses/align-uniform-loss.js';
+export { createContrastiveLoss, WithUniformity, type ContrastiveLoss, type ContrastiveLossConfig, type ContrastiveLossKind } from './losses/contrastive-loss.js';
 export { bindingLoss, bindingPairs, BindingLoss, type BindingLossOptions, type BindingLossOutput, type BindingEmbeddings } from './losses/binding-loss.js';
 
 // Fusion

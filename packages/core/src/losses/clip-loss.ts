@@ -34,6 +34,8 @@ export interface LogitScaleConfig {
   init?: number;
   /** CLIP's clamp: 100, so the softmax cannot become arbitrarily sharp. */
   max?: number;
+  /** false fixes the temperature at init (e.g. to study the modality gap as a function of it). */
+  learnable?: boolean;
 }
 
 /** The learnable temperature of InfoNCE, stored as log(scale) and clamped after each step. */
@@ -46,7 +48,7 @@ export class LogitScale extends Module {
     const init = config.init ?? 1 / 0.07;
     this.max = config.max ?? 100;
     if (!(init > 0) || !(this.max >= init)) throw new Error(`LogitScale: need 0 < init <= max, got init=${init}, max=${this.max}`);
-    this.param('logScale', [], () => new Float32Array([Math.log(init)]));
+    this.param('logScale', [], () => new Float32Array([Math.log(init)]), config.learnable ?? true);
     this.logScale = this.namedVariables().get('logScale')!;
   }
 

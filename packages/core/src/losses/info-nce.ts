@@ -81,6 +81,11 @@ export class InfoNceLoss extends Module {
     return tf.tidy(() => infoNce(a, b, this.logitScale.value(), positives === undefined ? {} : { positives }) as unknown as tf.TensorContainer) as unknown as InfoNceOutput;
   }
 
+  /** exp(logScale), the multiplier of the cosine similarities. */
+  scale(): tf.Scalar {
+    return this.logitScale.value();
+  }
+
   /** Call after each optimizer step: CLIP's clamp of the temperature. */
   afterStep(): void {
     this.logitScale.clamp();

@@ -48,7 +48,7 @@ describe('DualEncoder', () => {
     const model = tinyModel();
     const opt = new AdamW(model.namedVariables(), { weightDecay: 0.01, clipNorm: 1 });
     expect(opt.decayedParameters()).toContain('image.blocks.0.attn.qkv.weight');
-    expect(opt.decayedParameters()).not.toContain('logitScale.logScale');
+    expect(opt.decayedParameters()).not.toContain('loss.logitScale.logScale');
     expect(opt.decayedParameters().some((n) => /bias$|ln\w*\.|pos\./.test(n))).toBe(false);
     const x = batch(6, 42);
     const step = async () => {

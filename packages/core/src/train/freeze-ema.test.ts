@@ -43,7 +43,7 @@ describe('freeze and lockTower', () => {
     lockTower(all, 'image');
     expect(trainable(all).filter((n) => n.startsWith('image.'))).toEqual([]);
     expect(() => lockTower(all, 'image', { unlockedBlocks: 4 })).toThrow(/unlockedBlocks 4 exceeds the 3 blocks under 'image.'/);
-    expect(() => lockTower(all, 'audio')).toThrow(/no parameter under 'audio.'; top-level parts: image, text, imageProjection, textProjection, logitScale/);
+    expect(() => lockTower(all, 'audio')).toThrow(/no parameter under 'audio.'; top-level parts: image, text, imageProjection, textProjection, loss/);
   });
 });
 

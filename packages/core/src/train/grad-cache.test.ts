@@ -53,7 +53,7 @@ describe('gradCacheGradients', () => {
     const cached = gradCacheGradients(batch, vars, {
       chunks: 3,
       embed: (c) => ({ image: model.encode('image', c.image), text: model.encode('text', c.text) }),
-      loss: (e) => clipLoss(e.image!, e.text!, model.logitScale.value()).loss,
+      loss: (e) => clipLoss(e.image!, e.text!, model.scale()).loss,
     });
     expect(worstRelativeError(cached.grads, full.grads)).toBeLessThan(1e-4);
   });
