@@ -7,7 +7,8 @@ import { evalRun } from './commands/eval-run.js';
 import { rebuildReport } from './commands/report.js';
 import { DEFAULT_SWEEP_METRICS, formatSweep, loadPlan, newSweepDir, planSweep, runSweep, savePlan, summarizeSweep, type SweepPlan, writeSweepOutputs } from './commands/sweep.js';
 import { formatResults } from './runner/evaluate.js';
-import { EXPERIMENTS, getExperiment, UsageError } from './registry.js';
+import { SWEEPS } from '../defs/sweeps.js';
+import { EXPERIMENTS, getExperiment, getSweepPreset, UsageError } from './registry.js';
 
 const USAGE = `usage: pnpm exp <command> [options]
 
@@ -30,6 +31,52 @@ exit codes: 0 ok, 1 failed, 2 usage error`;
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
+async function sweepCommand(rest: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      grid: { type: 'string', multiple: true, default: [] },
+      seeds: { type: 'string', default: '1' },
+      set: { type: 'string', multiple: true, default: [] },
+      metrics: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      'max-runs': { type: 'string' },
+      backend: { type: 'string' },
+    },
+  });
+  const maxRuns = values['max-runs'] === undefined ? undefined : Number(values['max-runs']);
+  if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 0)) throw new UsageError(`--max-runs must be a non-negative integer, got '${values['max-runs']}'`);
+  let dir: string;
+  let plan: SweepPlan;
+  if (values.resume !== undefined) {
+    if (values.grid.length > 0 || values.set.length > 0) throw new UsageError('--resume continues a sweep with its saved plan; --grid and --set cannot change it');
+    dir = values.resume;
+    plan = loadPlan(dir);
+  } else {
+    if (positionals.length !== 1) throw new UsageError(`sweep takes one experiment name, got ${positionals.length}`);
+    getExperiment(positionals[0]!);
+    plan = planSweep(positionals[0]!, values.grid, Number(values.seeds), values.set, values.metrics?.split(',') ?? DEFAULT_SWEEP_METRICS);
+    dir = newSweepDir(positionals[0]!, values.out);
+    await savePlan(dir, plan);
+  }
+  const def = getExperiment(plan.experiment);
+  await initBackend({ log, ...(values.backend === undefined ? {} : { backend: values.backend }) });
+  log(`sweep ${dir}: ${plan.cells.length} cells x ${plan.seeds.length} seeds`);
+  const done = await runSweep(dir, plan, def, { log, ...(maxRuns === undefined ? {} : { maxRuns }) });
+  const total = plan.cells.length * plan.seeds.length;
+  if (done.ran + done.skipped < total) {
+    log(`sweep stopped after ${done.ran} runs (${done.skipped} already done); continue with: pnpm exp sweep --resume ${dir}`);
+    return 0;
+  }
+  const rows = summarizeSweep(dir, plan);
+  await writeSweepOutputs(dir, plan, rows);
+  process.stdout.write(formatSweep(rows) + '\n');
+  log(`sweep: ${done.ran} runs, ${done.skipped} reused; ${dir}/sweep.{csv,arrow,html}`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError('no command given');
@@ -40,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'list': {
       for (const [name, def] of Object.entries(EXPERIMENTS)) process.stdout.write(`${name.padEnd(16)} ${def.description}\n`);
+      for (const [name, preset] of Object.entries(SWEEPS)) process.stdout.write(`${name.padEnd(16)} ${preset.description} (sweep of ${preset.base})\n`);
       return 0;
     }
     case 'run': {
@@ -59,6 +107,12 @@ async function main(argv: string[]): Promise<number> {
       if (values.help) return (process.stdout.write(USAGE + '\n'), 0);
       if (positionals.length !== 1) throw new UsageError(`run takes one experiment name, got ${positionals.length}`);
       const name = positionals[0]!;
+      const preset = getSweepPreset(name);
+      if (preset !== undefined) {
+        // A shipped sweep: the same as `exp sweep BASE --grid ... --seeds N`, with --set added.
+        if (values.resume !== undefined) throw new UsageError(`${name} is a sweep: continue it with pnpm exp sweep --resume <sweepDir>`);
+        return sweepCommand([preset.base, ...preset.grid.flatMap((g) => ['--grid', g]), '--seeds', String(preset.seeds), ...[...preset.sets, ...values.set].flatMap((x) => ['--set', x]), ...(preset.metrics ? ['--metrics', preset.metrics.join(',')] : []), ...(values.out === undefined ? [] : ['--out', values.out]), ...(values.backend === undefined ? [] : ['--backend', values.backend])]);
+      }
       const def = getExperiment(name);
       if (values.resume !== undefined && (values.seed !== undefined || values.set.length > 0)) {
         throw new UsageError('--resume continues a run with its saved config; --seed and --set cannot change it');
@@ -97,51 +151,8 @@ async function main(argv: string[]): Promise<number> {
       else process.stdout.write(formatResults({ eval: out.results }) + '\n');
       return 0;
     }
-    case 'sweep': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          grid: { type: 'string', multiple: true, default: [] },
-          seeds: { type: 'string', default: '1' },
-          set: { type: 'string', multiple: true, default: [] },
-          metrics: { type: 'string' },
-          out: { type: 'string' },
-          resume: { type: 'string' },
-          'max-runs': { type: 'string' },
-          backend: { type: 'string' },
-        },
-      });
-      const maxRuns = values['max-runs'] === undefined ? undefined : Number(values['max-runs']);
-      if (maxRuns !== undefined && (!Number.isInteger(maxRuns) || maxRuns < 0)) throw new UsageError(`--max-runs must be a non-negative integer, got '${values['max-runs']}'`);
-      let dir: string;
-      let plan: SweepPlan;
-      if (values.resume !== undefined) {
-        if (values.grid.length > 0 || values.set.length > 0) throw new UsageError('--resume continues a sweep with its saved plan; --grid and --set cannot change it');
-        dir = values.resume;
-        plan = loadPlan(dir);
-      } else {
-        if (positionals.length !== 1) throw new UsageError(`sweep takes one experiment name, got ${positionals.length}`);
-        getExperiment(positionals[0]!);
-        plan = planSweep(positionals[0]!, values.grid, Number(values.seeds), values.set, values.metrics?.split(',') ?? DEFAULT_SWEEP_METRICS);
-        dir = newSweepDir(positionals[0]!, values.out);
-        await savePlan(dir, plan);
-      }
-      const def = getExperiment(plan.experiment);
-      await initBackend({ log, ...(values.backend === undefined ? {} : { backend: values.backend }) });
-      log(`sweep ${dir}: ${plan.cells.length} cells x ${plan.seeds.length} seeds`);
-      const done = await runSweep(dir, plan, def, { log, ...(maxRuns === undefined ? {} : { maxRuns }) });
-      const total = plan.cells.length * plan.seeds.length;
-      if (done.ran + done.skipped < total) {
-        log(`sweep stopped after ${done.ran} runs (${done.skipped} already done); continue with: pnpm exp sweep --resume ${dir}`);
-        return 0;
-      }
-      const rows = summarizeSweep(dir, plan);
-      await writeSweepOutputs(dir, plan, rows);
-      process.stdout.write(formatSweep(rows) + '\n');
-      log(`sweep: ${done.ran} runs, ${done.skipped} reused; ${dir}/sweep.{csv,arrow,html}`);
-      return 0;
-    }
+    case 'sweep':
+      return sweepCommand(rest);
     case 'report': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       if (positionals.length !== 1) throw new UsageError(`report takes one run directory, got ${positionals.length}`);

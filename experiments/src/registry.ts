@@ -1,4 +1,6 @@
+import { emojiClip } from '../defs/emoji-clip.js';
 import { quickstart } from '../defs/quickstart.js';
+import { SWEEPS, type SweepPreset } from '../defs/sweeps.js';
 import { runClipEmoji, type RunOptions, type RunResult } from './runner/clip-emoji.js';
 
 export interface ExperimentDef {
@@ -9,11 +11,16 @@ export interface ExperimentDef {
 
 export const EXPERIMENTS: Record<string, ExperimentDef> = {
   quickstart: { description: quickstart.description ?? '', config: quickstart as Record<string, unknown>, run: runClipEmoji },
+  'emoji-clip': { description: emojiClip.description ?? '', config: emojiClip as Record<string, unknown>, run: runClipEmoji },
 };
+
+export function getSweepPreset(name: string): SweepPreset | undefined {
+  return SWEEPS[name];
+}
 
 export function getExperiment(name: string): ExperimentDef {
   const def = EXPERIMENTS[name];
-  if (!def) throw new UsageError(`Unknown experiment '${name}'. Registered: ${Object.keys(EXPERIMENTS).join(', ')}`);
+  if (!def) throw new UsageError(`Unknown experiment '${name}'. Registered: ${[...Object.keys(EXPERIMENTS), ...Object.keys(SWEEPS)].join(', ')}`);
   return def;
 }
 
