@@ -55,9 +55,10 @@ describe('exp CLI: usage', () => {
 describe('exp eval', () => {
   let runDir = '';
   let dataDir = '';
+  let root = '';
 
   beforeAll(async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-eval-'));
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-eval-'));
     const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
     runDir = (await runClipEmoji('tiny', tinyConfig(), { runsRoot: root, ...quiet })).runDir;
     dataDir = path.join(root, 'data');
@@ -71,6 +72,14 @@ describe('exp eval', () => {
     }
     fs.writeFileSync(path.join(dataDir, 'manifest.jsonl'), lines.join('\n') + '\n');
     fs.writeFileSync(path.join(dataDir, 'escape.jsonl'), JSON.stringify({ id: 'x', image: '../outside.png', text: 'x' }) + '\n');
+    fs.writeFileSync(path.join(dataDir, 'mixed.jsonl'), [lines[0], lines[1], lines[2], JSON.stringify({ id: 'esc', image: '../outside.png', text: 'x' })].join('\n') + '\n');
+    const folder = path.join(root, 'folder');
+    fs.mkdirSync(path.join(folder, 'images'), { recursive: true });
+    fs.mkdirSync(path.join(folder, 'captions'));
+    for (const i of [0, 1, 2]) {
+      fs.copyFileSync(path.join(dataDir, 'img', `${i}.png`), path.join(folder, 'images', `c${i}.PNG`));
+      fs.writeFileSync(path.join(folder, 'captions', `c${i}.txt`), `${names[i]}\nanother caption ${i}\n`);
+    }
     fs.writeFileSync(path.join(dataDir, 'img', 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\n not really a png'));
     fs.writeFileSync(path.join(dataDir, 'broken.jsonl'), [lines[0], lines[1], JSON.stringify({ id: 'b', image: 'img/broken.png', text: 'broken' })].join('\n') + '\n');
   });
@@ -105,6 +114,28 @@ describe('exp eval', () => {
     expect(broken.code).toBe(1);
     expect(broken.stdout).toBe('');
     expect(broken.stderr).toMatch(/broken\.jsonl:3: .*broken\.png/);
+  });
+
+  it('reads a folder of images with caption files, and skips bad items with --policy skip, reporting each', () => {
+    const folder = exp(['eval', '--run', runDir, '--data', path.join(root, 'folder'), '--json']);
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(JSON.parse(folder.stdout)).toMatchObject({ items: 3, texts: 6, badItems: 0 });
+    const mixed = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'mixed.jsonl'), '--json', '--policy', 'skip']);
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(JSON.parse(mixed.stdout)).toMatchObject({ items: 3, badItems: 1 });
+    expect(mixed.stderr).toMatch(/skipped: .*mixed\.jsonl:4: .*path-escapes/);
+    expect(exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'mixed.jsonl'), '--policy', 'lenient']).code).toBe(2);
+  });
+
+  it('data check validates a dataset: exit 0 when clean, 1 with bad items listed', () => {
+    const ok = exp(['data', 'check', path.join(root, 'folder')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/3/);
+    const bad = exp(['data', 'check', path.join(dataDir, 'mixed.jsonl'), '--json']);
+    expect(bad.code).toBe(1);
+    const check = JSON.parse(bad.stdout) as { bad: Array<{ code: string; line: number }> };
+    expect(check.bad).toEqual([expect.objectContaining({ code: 'path-escapes', line: 4 })]);
+    expect(exp(['data', 'frobnicate']).code).toBe(2);
   });
 });
 

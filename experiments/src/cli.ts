@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx --conditions=source
 import { initBackend } from '@modalab/core';
+import { checkDataset } from '@modalab/data';
 import { parseArgs } from 'node:util';
 import { applyOverrides } from './cli/overrides.js';
 import { compareRuns, formatComparison, writeComparisonHtml } from './commands/compare.js';
@@ -16,8 +17,9 @@ commands:
   list                                   experiments with one-line descriptions
   run <name> [--seed N] [--set k=v]...   train and evaluate an experiment
          [--resume <runDir>] [--stop-after N] [--out <runsDir>] [--backend NAME]
-  eval --run <runDir> --data <manifest.jsonl> [--json]
-                                         evaluate a finished run on a manifest
+  eval --run <runDir> --data <manifest.jsonl|.csv|folder> [--json] [--policy strict|skip]
+                                         evaluate a finished run on your data
+  data check <manifest|folder> [--json]  validate a dataset without training (exit 1 if bad items)
   sweep <name> --grid k=v1,v2 [--grid ...] [--seeds N] [--set k=v]... [--metrics a,b] [--out <dir>]
          [--resume <sweepDir>] [--max-runs N]
                                          run a grid x seeds; sweep.csv/.arrow/.html with
@@ -140,19 +142,27 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { run: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        options: { run: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false }, policy: { type: 'string', default: 'strict' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       });
       if (values.help) return (process.stdout.write(USAGE + '\n'), 0);
       if (positionals.length > 0) throw new UsageError(`eval takes no positional arguments, got '${positionals.join(' ')}'`);
       if (values.run === undefined || values.data === undefined) throw new UsageError('eval needs --run <runDir> and --data <manifest.jsonl>');
       await initBackend({ log, ...(values.backend === undefined ? {} : { backend: values.backend }) });
-      const out = await evalRun(values.run, values.data, log);
-      if (values.json) process.stdout.write(JSON.stringify({ run: out.run, data: out.data, items: out.items, texts: out.texts, metrics: out.metrics }) + '\n');
+      if (values.policy !== 'strict' && values.policy !== 'skip') throw new UsageError(`--policy must be strict or skip, got '${values.policy}'`);
+      const out = await evalRun(values.run, values.data, log, values.policy);
+      if (values.json) process.stdout.write(JSON.stringify({ run: out.run, data: out.data, items: out.items, texts: out.texts, badItems: out.bad.length, metrics: out.metrics }) + '\n');
       else process.stdout.write(formatResults({ eval: out.results }) + '\n');
       return 0;
     }
     case 'sweep':
       return sweepCommand(rest);
+    case 'data': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+      if (positionals[0] !== 'check' || positionals.length !== 2) throw new UsageError('usage: pnpm exp data check <manifest|folder> [--json]');
+      const { check, text } = await checkDataset(positionals[1]!);
+      process.stdout.write(values.json ? JSON.stringify(check) + '\n' : text + '\n');
+      return check.bad.length > 0 ? 1 : 0;
+    }
     case 'report': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       if (positionals.length !== 1) throw new UsageError(`report takes one run directory, got ${positionals.length}`);
@@ -179,7 +189,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval, sweep, report, compare (pnpm exp --help)`);
+      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval, sweep, data, report, compare (pnpm exp --help)`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { loadCheckpoint, toTensors } from '@modalab/core';
-import { BpeTokenizer, loadImage, readManifest } from '@modalab/data';
+import { type BadItem, BpeTokenizer, loadImage, readDataset } from '@modalab/data';
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { buildDualEncoder } from '../runner/build-model.js';
@@ -18,8 +18,16 @@ export interface EvalRunOutput {
   metrics: Record<string, number>;
 }
 
-/** Evaluates a finished run's model on a JSONL manifest: retrieval both ways. */
-export async function evalRun(runDir: string, manifest: string, log: (line: string) => void): Promise<EvalRunOutput> {
+function describeBad(b: BadItem): string {
+  return `${b.file}${b.line === undefined ? '' : `:${b.line}`}: ${b.reason}${b.path !== undefined && !b.reason.includes(b.path) ? ` (${b.path})` : ''} [${b.code}]`;
+}
+
+/**
+ * Evaluates a finished run's model on a dataset (JSONL or CSV manifest, or an images/ +
+ * captions/ folder): retrieval both ways. Policy 'strict' fails on the first bad item with its
+ * file, line and reason; 'skip' reports every bad item on the log and evaluates the rest.
+ */
+export async function evalRun(runDir: string, manifest: string, log: (line: string) => void, policy: 'strict' | 'skip' = 'strict'): Promise<EvalRunOutput & { bad: BadItem[] }> {
   const dir = path.resolve(runDir);
   const saved = readJson<{ config: unknown }>(path.join(dir, 'config.json'));
   const config = ClipEmojiConfigSchema.parse(saved.config);
@@ -35,8 +43,21 @@ export async function evalRun(runDir: string, manifest: string, log: (line: stri
   tf.dispose(Object.values(tensors));
   if (ckpt.meta.step !== config.train.steps) log(`warning: the checkpoint is at step ${String(ckpt.meta.step)} of ${config.train.steps} (the run did not finish)`);
 
-  const items = await readManifest(manifest);
-  if (items.length < 2) throw new Error(`${manifest}: retrieval needs at least 2 items, found ${items.length}`);
+  const dataset = await readDataset(manifest);
+  const bad = [...dataset.bad];
+  const items: Array<{ image: string; texts: string[]; line: number | undefined }> = [];
+  for (const item of dataset.items) {
+    if (item.image === undefined || item.texts === undefined || item.texts.length === 0) {
+      bad.push({ file: item.origin.file, ...(item.origin.line === undefined ? {} : { line: item.origin.line }), id: item.id, code: 'bad-field', reason: 'image-text retrieval needs both an image and a text' });
+      continue;
+    }
+    items.push({ image: item.image, texts: item.texts, line: item.origin.line });
+  }
+  if (bad.length > 0) {
+    if (policy === 'strict') throw new Error(`${describeBad(bad[0]!)}${bad.length > 1 ? ` (and ${bad.length - 1} more bad items; --policy skip evaluates the rest)` : ''}`);
+    for (const b of bad) log(`skipped: ${describeBad(b)}`);
+  }
+  if (items.length < 2) throw new Error(`${manifest}: retrieval needs at least 2 usable items, found ${items.length}`);
   const size = config.data.imageSize;
   const per = size * size * 3;
   const pixels = new Float32Array(items.length * per);
@@ -45,7 +66,8 @@ export async function evalRun(runDir: string, manifest: string, log: (line: stri
       pixels.set(await loadImage(item.image, size), i * per);
     } catch (err) {
       // The decoder names the image; the manifest line is what the user edits.
-      throw new Error(`${manifest}:${item.line}: ${(err as Error).message}`, { cause: err });
+      if (policy === 'strict') throw new Error(`${manifest}${item.line === undefined ? '' : `:${item.line}`}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`${manifest}: ${(err as Error).message} (undecodable images are not skipped yet; fix or remove the item)`, { cause: err });
     }
   }
   const texts: string[] = [];
@@ -59,5 +81,5 @@ export async function evalRun(runDir: string, manifest: string, log: (line: stri
   const results = retrievalBothWays(img, txt, owner, ks.length > 0 ? ks : [1]);
   tf.dispose([img, txt]);
   model.dispose();
-  return { run: dir, data: path.resolve(manifest), items: items.length, texts: texts.length, results, metrics: flattenResults('eval', results) };
+  return { run: dir, data: path.resolve(manifest), items: items.length, texts: texts.length, results, metrics: flattenResults('eval', results), bad };
 }
