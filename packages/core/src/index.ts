@@ -14,6 +14,7 @@ export { Linear, type LinearConfig } from './layers/linear.js';
 export { LayerNorm } from './layers/layer-norm.js';
 export { gelu, geluTanh, quickGelu, activation, ACTIVATIONS, type ActivationKind } from './layers/activations.js';
 export { Mlp } from './layers/mlp.js';
+export { Dropout } from './layers/dropout.js';
 export { MultiHeadAttention, keyPaddingBias, causalBias, MASKED, type AttentionConfig } from './layers/attention.js';
 export { TransformerBlock, type TransformerBlockConfig } from './layers/transformer-block.js';
 export { TokenEmbedding, LearnedPositions, PatchEmbedding, sinusoidalPositions } from './layers/embeddings.js';
@@ -25,11 +26,17 @@ export { LogMel, LogMelConfigSchema, melFilterbank, logMelFrames, hzToMel, melTo
 export { AudioSpectrogramTransformer, AstConfigSchema, type AstConfig } from './encoders/audio/ast.js';
 export { Conv1dAudioEncoder, Conv1dAudioConfigSchema, type Conv1dAudioConfig } from './encoders/audio/conv1d-audio.js';
 export { sampleFrames, gatherFrames, FrameSamplingSchema, type FrameSampling } from './encoders/video/frame-sampling.js';
-export { MeanTemporal, TemporalTransformer, createTemporal, TemporalConfigSchema, MeanTemporalConfigSchema, TemporalTransformerConfigSchema, type TemporalModule, type TemporalConfig, type TemporalKind, type TemporalTransformerConfig } from './encoders/video/temporal.js';
+export { MeanTemporal, TemporalTransformer, PerceiverTemporal, createTemporal, TemporalConfigSchema, MeanTemporalConfigSchema, TemporalTransformerConfigSchema, PerceiverTemporalConfigSchema, type TemporalModule, type TemporalConfig, type TemporalKind, type TemporalTransformerConfig, type PerceiverTemporalConfig } from './encoders/video/temporal.js';
 export { VideoEncoder, VideoEncoderConfigSchema, ImageEncoderConfigSchema, type VideoEncoderConfig, type VideoEncoderParts } from './encoders/video/video-encoder.js';
 export { VisionTransformer, VitConfigSchema, ActivationSchema, type VitConfig } from './encoders/vit.js';
 export { TextTransformer, TextTransformerConfigSchema, type TextTransformerConfig } from './encoders/text-transformer.js';
 export { createEncoder, EncoderConfigSchema, ENCODER_KINDS, type EncoderConfig, type EncoderKind } from './encoders/registry.js';
+export { fileModelIO, ModelFileError, resolveModelJson } from './encoders/pretrained/file-io.js';
+export { LayersModelTower, loadLayersTower, type LayersModelTowerOptions } from './encoders/pretrained/layers-tower.js';
+export { GraphModelTower, loadGraphTower, type GraphModelTowerOptions } from './encoders/pretrained/graph-tower.js';
+export { lockExceptLast } from './encoders/pretrained/lock.js';
+export { saveEncoder, loadEncoder, SAVED_ENCODER_KIND, type LoadEncoderOptions } from './encoders/pretrained/saved-encoder.js';
+export type { TowerOptions, TowerPool } from './encoders/pretrained/tower-output.js';
 
 // Losses
 export { clipLoss, LogitScale, type ClipLossOutput, type LogitScaleConfig } from './losses/clip-loss.js';
