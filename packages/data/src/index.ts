@@ -54,3 +54,22 @@ export type { CacheOutcome, EmojiCard, EmojiConcept, EmojiDataset, ImageSet } fr
 // Augmentation
 export { augmentImages, ImageAugmentSchema } from './augment/image-augment.js';
 export type { ImageAugmentConfig } from './augment/image-augment.js';
+
+// Generated datasets
+export { loadShapesVqa, SHAPES_VQA_SPLITS } from './datasets/shapes-vqa/load-shapes-vqa.js';
+export type { ShapesVqaDataset, ShapesVqaSplit, ShapesVqaSplitName, ShapesVqaSplitCounts, ShapesVqaCard, ShapesQuestion } from './datasets/shapes-vqa/load-shapes-vqa.js';
+export { ShapesVqaOptionsSchema, ANSWERS as SHAPES_VQA_ANSWERS, COLOURS as SHAPES_VQA_COLOURS, SHAPES as SHAPES_VQA_SHAPES, QUESTION_TYPES as SHAPES_VQA_QUESTION_TYPES, DEFAULT_HELD_OUT_PAIRS as SHAPES_VQA_DEFAULT_HELD_OUT_PAIRS } from './datasets/shapes-vqa/shapes-vqa-options.js';
+export type { ShapesVqaOptions, ShapesVqaConfig, Shape as ShapesVqaShape, Colour as ShapesVqaColour, ColourShape, QuestionType as ShapesVqaQuestionType } from './datasets/shapes-vqa/shapes-vqa-options.js';
+export type { ShapesScene, SceneObject } from './datasets/shapes-vqa/shapes-scene.js';
+export type { QuestionSpec as ShapesVqaQuestionSpec } from './datasets/shapes-vqa/shapes-questions.js';
+export { loadNoisyPairs, NoisyPairsOptionsSchema, NOISY_PAIRS_MODALITIES, NOISY_PAIRS_SPLITS } from './datasets/noisy-pairs/load-noisy-pairs.js';
+export type { NoisyPairsOptions, NoisyPairsConfig, NoisyPairsDataset, NoisyPairsSplit, NoisyPairsSplitName, NoisyPairsCard, NoisyPairsModality } from './datasets/noisy-pairs/load-noisy-pairs.js';
+export { loadEmojiMotion, EmojiMotionOptionsSchema } from './datasets/emoji-motion/load-emoji-motion.js';
+export type { EmojiMotionOptions, EmojiMotionConfig, EmojiMotionDataset, EmojiMotionCard, MotionClipSet, MotionClipInfo } from './datasets/emoji-motion/load-emoji-motion.js';
+export { MOTIONS, MOTION_PAIRS } from './datasets/emoji-motion/render-clip.js';
+export type { Motion } from './datasets/emoji-motion/render-clip.js';
+export { writeClipMp4 } from './datasets/emoji-motion/write-clip-mp4.js';
+export type { WriteMp4Options } from './datasets/emoji-motion/write-clip-mp4.js';
+export { loadEmojiSpeech, EmojiSpeechOptionsSchema, ESPEAK_RATE, EMOJI_SPEECH_FORMAT } from './datasets/emoji-speech/load-emoji-speech.js';
+export type { EmojiSpeechOptions, EmojiSpeechConfig, EmojiSpeechDataset, EmojiSpeechCard, SpeechClip, SpeechVoice, SpeechVoiceOptions } from './datasets/emoji-speech/load-emoji-speech.js';
+export { ToolMissingError } from './datasets/spawn-tool.js';
