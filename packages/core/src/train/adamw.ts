@@ -1,7 +1,7 @@
 import './register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { clipScale, globalNorm } from './clip-grad.js';
-import type { Optimizer, StepOutput } from './optimizer.js';
+import { gradientsInOrder, stepWith, type Optimizer, type StepOutput } from './optimizer.js';
 
 export type { StepOutput } from './optimizer.js';
 
@@ -59,22 +59,13 @@ export class AdamW implements Optimizer {
 
   /** One update. The caller disposes the returned scalars (read them asynchronously). */
   step(lossFn: () => tf.Scalar, lr: number): StepOutput {
-    const { value, grads } = tf.variableGrads(lossFn, this.params);
-    try {
-      return { loss: value, gradNorm: this.applyGradients(grads, lr) };
-    } finally {
-      tf.dispose(grads);
-    }
+    return stepWith(this, this.params, lossFn, lr);
   }
 
   /** One update from gradients keyed by variable name (as tf.variableGrads returns them); the caller keeps ownership of grads. */
   applyGradients(grads: tf.NamedTensorMap, lr: number): tf.Scalar {
     return tf.tidy(() => {
-      const gs = this.params.map((p, i) => {
-        const g = grads[p.name];
-        if (!g) throw new Error(`AdamW: no gradient for parameter '${this.names[i]}'`);
-        return g;
-      });
+      const gs = gradientsInOrder('AdamW', this.params, this.names, grads);
       this.stepCount += 1;
       const t = this.stepCount;
       const norm = globalNorm(gs);

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface StepOutput {
   loss: tf.Scalar;
@@ -19,4 +19,28 @@ export interface Optimizer {
   stateTensors(): Record<string, tf.Tensor>;
   loadState(tensors: Record<string, tf.Tensor>, stepCount: number): void;
   dispose(): void;
+}
+
+/** Optimizer.step in terms of applyGradients: differentiate, apply, free the gradients. */
+export function stepWith(
+  optimizer: Pick<Optimizer, 'applyGradients'>,
+  params: tf.Variable[],
+  lossFn: () => tf.Scalar,
+  lr: number,
+): StepOutput {
+  const { value, grads } = tf.variableGrads(lossFn, params);
+  try {
+    return { loss: value, gradNorm: optimizer.applyGradients(grads, lr) };
+  } finally {
+    tf.dispose(grads);
+  }
+}
+
+/** The gradient of every parameter, in parameter order; a missing one names its path. */
+export function gradientsInOrder(who: string, params: tf.Variable[], names: string[], grads: tf.NamedTensorMap): tf.Tensor[] {
+  return params.map((p, i) => {
+    const g = grads[p.name];
+    if (!g) throw new Error(`${who}: no gradient for parameter '${names[i]}'`);
+    return g;
+  });
 }

@@ -1,7 +1,7 @@
 import './register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { clipScale, globalNorm } from './clip-grad.js';
-import type { Optimizer, StepOutput } from './optimizer.js';
+import { gradientsInOrder, stepWith, type Optimizer, type StepOutput } from './optimizer.js';
 
 export interface SgdConfig {
   momentum?: number; // 0.9: the usual choice for vision fine-tuning
@@ -47,21 +47,12 @@ export class Sgd implements Optimizer {
   }
 
   step(lossFn: () => tf.Scalar, lr: number): StepOutput {
-    const { value, grads } = tf.variableGrads(lossFn, this.params);
-    try {
-      return { loss: value, gradNorm: this.applyGradients(grads, lr) };
-    } finally {
-      tf.dispose(grads);
-    }
+    return stepWith(this, this.params, lossFn, lr);
   }
 
   applyGradients(grads: tf.NamedTensorMap, lr: number): tf.Scalar {
     return tf.tidy(() => {
-      const gs = this.params.map((p, i) => {
-        const g = grads[p.name];
-        if (!g) throw new Error(`Sgd: no gradient for parameter '${this.names[i]}'`);
-        return g;
-      });
+      const gs = gradientsInOrder('Sgd', this.params, this.names, grads);
       this.stepCount += 1;
       const norm = globalNorm(gs);
       const scale = this.clipNorm === undefined ? undefined : clipScale(norm, this.clipNorm);
