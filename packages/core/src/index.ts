@@ -28,7 +28,7 @@ export { Conv1dAudioEncoder, Conv1dAudioConfigSchema, type Conv1dAudioConfig } f
 export { sampleFrames, gatherFrames, FrameSamplingSchema, type FrameSampling } from './encoders/video/frame-sampling.js';
 export { MeanTemporal, TemporalTransformer, PerceiverTemporal, createTemporal, TemporalConfigSchema, MeanTemporalConfigSchema, TemporalTransformerConfigSchema, PerceiverTemporalConfigSchema, type TemporalModule, type TemporalConfig, type TemporalKind, type TemporalTransformerConfig, type PerceiverTemporalConfig } from './encoders/video/temporal.js';
 export { VideoEncoder, VideoEncoderConfigSchema, ImageEncoderConfigSchema, type VideoEncoderConfig, type VideoEncoderParts } from './encoders/video/video-encoder.js';
-export { VisionTransformer, VitConfigSchema, ActivationSchema, type VitConfig } from './encoders/vit.js';
+export { VisionTransformer, VitTokens, VitConfigSchema, ActivationSchema, type VitConfig } from './encoders/vit.js';
 export { TextTransformer, TextTransformerConfigSchema, type TextTransformerConfig } from './encoders/text-transformer.js';
 export { createEncoder, EncoderConfigSchema, ENCODER_KINDS, type EncoderConfig, type EncoderKind } from './encoders/registry.js';
 export { fileModelIO, ModelFileError, resolveModelJson } from './encoders/pretrained/file-io.js';

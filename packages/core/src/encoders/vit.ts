@@ -53,7 +53,8 @@ export class VisionTransformer extends Module implements Encoder<tf.Tensor4D> {
     this.lnPost = this.child('lnPost', new LayerNorm(width));
   }
 
-  apply(images: tf.Tensor4D): tf.Tensor2D {
+  /** Every token after the final norm, class token first: [B, 1 + patches, D] (for captioning and token-level fusion). */
+  tokens(images: tf.Tensor4D): tf.Tensor3D {
     const { imageSize, channels } = this.config;
     const [, h, w, c] = images.shape;
     if (images.rank !== 4 || h !== imageSize || w !== imageSize || c !== channels) {
@@ -66,9 +67,31 @@ export class VisionTransformer extends Module implements Encoder<tf.Tensor4D> {
       let x = this.pos.apply(tf.concat([cls, patches], 1) as tf.Tensor3D); // [B, N+1, D]
       x = this.lnPre.apply(x) as tf.Tensor3D;
       for (const block of this.blocks) x = block.apply(x);
-      x = this.lnPost.apply(x) as tf.Tensor3D;
+      return this.lnPost.apply(x) as tf.Tensor3D;
+    });
+  }
+
+  apply(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const x = this.tokens(images); // [B, N+1, D]
+      const b = x.shape[0];
       const pooled = this.config.pool === 'cls' ? tf.reshape(tf.slice(x, [0, 0, 0], [b, 1, this.outputDim]), [b, this.outputDim]) : tf.mean(x, 1);
       return pooled as tf.Tensor2D; // [B, D]
     });
+  }
+}
+
+/** A ViT seen as a token tower (apply returns [B, 1 + patches, D]): what a Captioner or a token fusion attends to. */
+export class VitTokens extends Module {
+  readonly outputDim: number;
+
+  constructor(readonly vit: VisionTransformer) {
+    super();
+    this.child('vit', vit);
+    this.outputDim = vit.outputDim;
+  }
+
+  apply(images: tf.Tensor4D): tf.Tensor3D {
+    return this.vit.tokens(images);
   }
 }

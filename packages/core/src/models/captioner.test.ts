@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectLeakFree } from '../encoders/test-utils.js';
 import { AdamW } from '../train/adamw.js';
+import { VisionTransformer, VitTokens } from '../encoders/vit.js';
 import { CaptionDecoder } from './caption-decoder.js';
 import { Captioner, type ImageTower } from './captioner.js';
 import { PatchTokens, randomImages, readLoss, Rng, tinyVit } from './test-support.js';
@@ -89,5 +90,26 @@ describe('Captioner', () => {
     expect(beam3.map((c) => c.tokens)).toEqual(words);
     // The length limit cuts an unfinished caption.
     expect(model.greedy(images, { maxLength: 2 })[2]!.tokens).toEqual([8, 3]);
+  });
+});
+
+describe('Captioner on ViT patch tokens', () => {
+  it('attends to every token of a ViT through VitTokens, and gradients reach the patch embedding', () => {
+    const rng = new Rng(4);
+    const vit = new VisionTransformer({ kind: 'vit', imageSize: 8, patchSize: 4, channels: 3, width: 8, depth: 1, heads: 2, mlpRatio: 2, activation: 'quick-gelu', pool: 'cls' }, rng.fork());
+    const tokens = new VitTokens(vit);
+    const images = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const seen = tokens.apply(images);
+    expect(seen.shape).toEqual([2, 5, 8]); // 4 patches + the class token
+    seen.dispose();
+    const decoder = new CaptionDecoder({ kind: 'caption-decoder', vocabSize: VOCAB, contextLength: CONTEXT, width: 8, depth: 1, heads: 2, contextDim: 8, mlpRatio: 2 }, rng.fork());
+    const model = new Captioner({ image: tokens, decoder, bos: BOS, eot: EOT });
+    const text = captions([[3, 4], [5]]);
+    const patchWeight = vit.namedVariables().get('patch.proj.weight')!;
+    const { value, grads } = tf.variableGrads(() => model.loss({ image: images, text }).loss, model.trainableVariables());
+    expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+    expect(tf.sum(tf.abs(grads[patchWeight.name]!)).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([value, ...Object.values(grads), images, text.ids, text.mask]);
+    model.dispose();
   });
 });
