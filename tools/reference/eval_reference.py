@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Reference numbers for @modalab/eval's linalg, diagnostics, project and stats modules.
+"""Reference numbers for @modalab/eval's linalg, diagnostics, project, stats, retrieval (mAP)
+and probes modules.
 
-Independent implementations in numpy (and scikit-learn for PCA), written without looking at
-the TypeScript beyond the definitions in its docstrings. Inputs are drawn here with a fixed
+Independent implementations in numpy (and scikit-learn for PCA, average precision and the
+logistic-regression probe), written without looking at the TypeScript beyond the
+definitions in its docstrings. Inputs are drawn here with a fixed
 numpy seed and stored in the fixture beside the expected outputs, so the TypeScript tests
 need no RNG parity -- except the bootstrap, for which this script re-implements the sfc32
 generator of @modalab/core's Rng so the resample indices are the same draws.
@@ -11,7 +13,7 @@ Run from the repository root with Debian's python (numpy 1.24, scikit-learn 1.2)
 
     /usr/bin/python3 tools/reference/eval_reference.py
 
-It rewrites packages/eval/src/{linalg,diagnostics,project,stats}/fixtures/*.json.
+It rewrites packages/eval/src/{linalg,diagnostics,project,stats,retrieval,probes}/fixtures/*.json.
 """
 import json
 import math
@@ -250,8 +252,82 @@ def stats_fixture():
     write('stats', 'stats.json', {'numpy': np.__version__, **out})
 
 
+# ------------------------------------------------------------------------------------- retrieval
+def retrieval_fixture():
+    """mAP with several positives per query against sklearn's average_precision_score.
+
+    sklearn merges tied scores into one threshold while rankRetrieval counts ties against
+    the query, so the data are checked to be tie-free with a margin well above float32
+    rounding (the TypeScript side scores in float32).
+    """
+    from sklearn import __version__ as sk_version
+    from sklearn.metrics import average_precision_score
+    rng = np.random.default_rng(8)
+    q_count, g_count, d = 40, 60, 8
+    while True:  # redraw until every row is tie-free by a margin of 1e-5 (float32 error ~1e-7)
+        queries = unit(rng.standard_normal((q_count, d)))
+        gallery = unit(rng.standard_normal((g_count, d)))
+        scores = queries @ gallery.T
+        if np.diff(np.sort(scores, axis=1), axis=1).min() > 1e-5:
+            break
+    positives, ap, best = [], [], []
+    for q in range(q_count):
+        pos = sorted(rng.choice(g_count, size=int(rng.integers(1, 6)), replace=False).tolist())
+        y = np.zeros(g_count)
+        y[pos] = 1
+        positives.append(pos)
+        ap.append(float(average_precision_score(y, scores[q])))
+        best.append(int(1 + np.sum(scores[q] > scores[q, pos].max())))
+    write('retrieval', 'average-precision.json', {
+        'numpy': np.__version__, 'sklearn': sk_version, 'queries': r(queries), 'gallery': r(gallery),
+        'positives': positives, 'averagePrecision': ap, 'map': float(np.mean(ap)), 'bestRank': best,
+    })
+
+
+# ---------------------------------------------------------------------------------------- probes
+def probes_fixture():
+    """Linear probe against sklearn's multinomial LogisticRegression.
+
+    Our objective is mean CE + lambda/2 ||W||^2 (bias unpenalised) on features standardised
+    with the training split's mean and population std; sklearn minimises
+    C * sum CE + 1/2 ||W||^2, the same problem with C = 1 / (lambda * n_train).
+    """
+    from sklearn import __version__ as sk_version
+    from sklearn.linear_model import LogisticRegression
+    rng = np.random.default_rng(21)
+    d, classes = 5, 3
+    means = rng.standard_normal((classes, d)) * 1.2
+    def draw(n):
+        y = rng.integers(0, classes, n)
+        return means[y] + rng.standard_normal((n, d)) * np.array([1, 1, 1, 2, 3]) + 0.5, y
+    xtr, ytr = draw(150)
+    xva, yva = draw(60)
+    xte, yte = draw(90)
+    mu, sd = xtr.mean(0), xtr.std(0)
+    z = lambda x: (x - mu) / sd
+    sweep = []
+    for lam in (1e-4, 1e-3, 1e-2, 1e-1, 1.0):
+        m = LogisticRegression(C=1 / (lam * len(xtr)), multi_class='multinomial', solver='lbfgs', tol=1e-12, max_iter=100000)
+        m.fit(z(xtr), ytr)
+        logits = z(xtr) @ m.coef_.T + m.intercept_
+        logz = np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1)) + logits.max(1)
+        loss = float(np.mean(logz - logits[np.arange(len(ytr)), ytr]) + lam / 2 * np.sum(m.coef_ ** 2))
+        sweep.append({'weightDecay': lam, 'loss': loss,
+                      'trainAccuracy': float(m.score(z(xtr), ytr)), 'validationAccuracy': float(m.score(z(xva), yva)),
+                      'testAccuracy': float(m.score(z(xte), yte)), 'weights': r(m.coef_.T), 'bias': r(m.intercept_)})
+    best = max(range(len(sweep)), key=lambda i: (sweep[i]['validationAccuracy'], i))  # tie -> larger lambda
+    write('probes', 'logistic.json', {
+        'numpy': np.__version__, 'sklearn': sk_version,
+        'train': {'x': r(xtr), 'y': ytr.tolist()}, 'validation': {'x': r(xva), 'y': yva.tolist()},
+        'test': {'x': r(xte), 'y': yte.tolist()}, 'sweep': sweep,
+        'chosenWeightDecay': sweep[best]['weightDecay'], 'testAccuracy': sweep[best]['testAccuracy'],
+    })
+
+
 if __name__ == '__main__':
     linalg_fixture()
     diagnostics_fixture()
     project_fixture()
     stats_fixture()
+    retrieval_fixture()
+    probes_fixture()

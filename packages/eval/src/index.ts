@@ -1,11 +1,32 @@
-// @modalab/eval: retrieval metrics, embedding-geometry diagnostics, PCA, statistics, plotly
-// figure specs, and self-contained HTML/PNG reports.
+// @modalab/eval: retrieval metrics, probes, captioning and VQA scores, embedding-geometry
+// diagnostics, PCA, statistics, plotly figure specs, and self-contained HTML/PNG reports.
 
 // retrieval
-export { rankRetrieval, bestPositiveRanks } from './retrieval/rank-retrieval.js';
-export type { RankRetrievalOptions, RetrievalResult } from './retrieval/rank-retrieval.js';
+export { rankRetrieval, bestPositiveRanks, retrievalPerQuery } from './retrieval/rank-retrieval.js';
+export type { RankRetrievalOptions, RetrievalResult, RetrievalPerQueryOutput } from './retrieval/rank-retrieval.js';
 export { chanceRecallAtK, chanceBestRank } from './retrieval/chance.js';
 export { similarityMatrix } from './retrieval/similarity-matrix.js';
+
+// probes on frozen embeddings (k-NN and linear probe with a weight-decay sweep)
+export { knnProbe } from './probes/knn-probe.js';
+export type { KnnProbeOptions, KnnProbeOutput } from './probes/knn-probe.js';
+export { linearProbe, DEFAULT_WEIGHT_DECAYS } from './probes/linear-probe.js';
+export type { LinearProbeOptions, LinearProbeOutput, LinearProbeSweepPoint } from './probes/linear-probe.js';
+export { fitLogisticRegression, predictLogistic } from './probes/logistic-regression.js';
+export type { LogisticRegressionOptions, LogisticRegressionModel } from './probes/logistic-regression.js';
+export type { LabelledEmbeddings } from './probes/labelled.js';
+
+// captioning scores (corpus BLEU, CIDEr-D) on tokenised captions
+export { bleu } from './captioning/bleu.js';
+export type { BleuOptions, BleuOutput } from './captioning/bleu.js';
+export { ciderD } from './captioning/cider.js';
+export type { CiderDOptions, CiderDOutput } from './captioning/cider.js';
+export { tokenizeCaption } from './captioning/ngrams.js';
+export type { Tokens } from './captioning/ngrams.js';
+
+// VQA accuracy (exact match, soft min(#humans/3, 1), per question type)
+export { vqaAccuracy, normalizeVqaAnswer } from './vqa/vqa-accuracy.js';
+export type { VqaItem, VqaScores, VqaAccuracyOutput, VqaAccuracyOptions } from './vqa/vqa-accuracy.js';
 
 // zero-shot classification (template ensembling, top-K, per-class recall, confusion)
 export { zeroShotClassifier, zeroShotEvaluate } from './zero-shot/zero-shot.js';
@@ -47,6 +68,8 @@ export type { EmbeddingInput } from './diagnostics/sphere.js';
 // project (2-D views of embeddings)
 export { pca, pcaTransform } from './project/pca.js';
 export type { PcaOptions, PcaModel, PcaOutput } from './project/pca.js';
+export { tsne } from './project/tsne.js';
+export type { TsneOptions, TsneOutput } from './project/tsne.js';
 
 // stats (seeded bootstrap, seeds, paired tests; no scipy)
 export { bootstrapCi, pairedBootstrap } from './stats/bootstrap.js';

@@ -23,6 +23,13 @@ export interface RetrievalResult {
   meanRank: number;
   /** Mean reciprocal rank of the best positive. */
   mrr: number;
+  /**
+   * Mean average precision over all positives of each query (ties pessimistic, see
+   * retrievalPerQuery). Equals mrr when every query has exactly one positive. Always set by
+   * rankRetrieval; optional in this type only so that hand-built results written before it
+   * existed (plot and report test fixtures) stay valid.
+   */
+  map?: number;
   /** The same numbers for a uniformly random ranking (exact expectations, see chance.ts). */
   chance: { recall: Record<number, number>; medianRank: number };
 }
@@ -49,8 +56,8 @@ export function rankRetrieval(
   gallery: tf.Tensor2D,
   positives: number[][],
   options: RankRetrievalOptions = {},
-): RetrievalResult {
-  const ranks = bestPositiveRanks(queries, gallery, positives, options.chunkSize);
+): RetrievalResult & { map: number } {
+  const { bestRank: ranks, averagePrecision } = retrievalPerQuery(queries, gallery, positives, options.chunkSize);
   const galleryCount = gallery.shape[0];
   const ks = checkKs(options.ks ?? DEFAULT_KS);
 
@@ -69,6 +76,7 @@ export function rankRetrieval(
     medianRank: median(ranks),
     meanRank: mean(ranks),
     mrr: mean(Array.from(ranks, (r) => 1 / r)),
+    map: mean(averagePrecision),
     chance: {
       recall: chanceRecall,
       medianRank: median(positives.map((p) => chanceBestRank(galleryCount, p.length))),
@@ -83,6 +91,36 @@ export function bestPositiveRanks(
   positives: number[][],
   chunkSize?: number,
 ): Float64Array {
+  return retrievalPerQuery(queries, gallery, positives, chunkSize).bestRank;
+}
+
+export interface RetrievalPerQueryOutput {
+  /** Pessimistic 1-based rank of each query's best positive. */
+  bestRank: Float64Array;
+  /** Average precision of each query over all of its positives. */
+  averagePrecision: Float64Array;
+}
+
+/**
+ * Per-query best-positive rank and average precision (for bootstrap intervals of R@K, MRR
+ * and mAP). With the positives of a query sorted by score, best first, and
+ * n_i = #{negatives j : s_j >= s_(i)}, the i-th positive sits at rank i + n_i when ties are
+ * counted against the query (negatives tied with a positive are ranked ahead of it), so
+ *
+ *   AP = (1/P) * sum_i i / (i + n_i)
+ *
+ * which is the area under the precision-recall curve as in scikit-learn's
+ * average_precision_score when no scores tie (sklearn treats tied scores as one threshold,
+ * which lies between our pessimistic value and the optimistic one). Positives tied with
+ * each other give equal n_i, so their order does not matter. rank of the best positive is
+ * 1 + n_1, the same number as bestPositiveRanks.
+ */
+export function retrievalPerQuery(
+  queries: tf.Tensor2D,
+  gallery: tf.Tensor2D,
+  positives: number[][],
+  chunkSize?: number,
+): RetrievalPerQueryOutput {
   checkInputs(queries, gallery, positives);
   const [queryCount, dim] = queries.shape;
   const galleryCount = gallery.shape[0];
@@ -94,29 +132,37 @@ export function bestPositiveRanks(
   // Transposed once, outside the loop: wasm's matmul takes its fast (XNNPACK) path only
   // without transpose flags.
   const galleryT = tf.transpose(gallery); // [D, G]
-  const ranks = new Float64Array(queryCount);
+  const bestRank = new Float64Array(queryCount);
+  const averagePrecision = new Float64Array(queryCount);
   try {
     for (let start = 0; start < queryCount; start += chunk) {
       const rows = Math.min(chunk, queryCount - start);
       const { indices, valid } = positiveIndexBlock(positives, start, rows);
-      const { rank: chunkRanks, nan: nanCount } = tf.tidy(() => {
+      const width = valid.length / rows;
+      const { negAhead, nan: nanCount } = tf.tidy(() => {
         const q = tf.slice(queries, [start, 0], [rows, dim]); // [c, D]
         const scores = tf.matMul(q, galleryT); // [c, G]
-        const posIdx = tf.tensor3d(indices, [rows, valid.length / rows, 2], 'int32'); // [c, P, 2]
-        const posValid = tf.tensor2d(valid, [rows, valid.length / rows]); // [c, P], 0 on padding
+        const posIdx = tf.tensor3d(indices, [rows, width, 2], 'int32'); // [c, P, 2]
+        const posValid = tf.tensor2d(valid, [rows, width]); // [c, P], 0 on padding
         const posScores = tf.gatherND(scores, posIdx) as tf.Tensor2D; // [c, P]
-        // Padding repeats a real positive, so it cannot change the max.
-        const best = tf.max(posScores, 1, true); // [c, 1]
-        const atLeastBest = tf.sum(tf.cast(tf.greaterEqual(scores, best), 'float32'), 1); // [c]
-        // Positives are all <= best, so ">= best" among them means "tied with best".
-        const tiedPositives = tf.sum(tf.mul(tf.cast(tf.greaterEqual(posScores, best), 'float32'), posValid), 1); // [c]
-        const rank = tf.add(tf.sub(atLeastBest, tiedPositives), 1); // [c]
+        // For each positive column j: #{gallery items scoring >= it} ([c] per column; a loop
+        // over P keeps memory at one [c, G] block instead of [c, P, G]).
+        const columns: tf.Tensor1D[] = [];
+        for (let j = 0; j < width; j++) {
+          const s = tf.slice(posScores, [0, j], [rows, 1]); // [c, 1]
+          columns.push(tf.sum(tf.cast(tf.greaterEqual(scores, s), 'float32'), 1)); // [c]
+        }
+        const atLeast = tf.stack(columns, 1); // [c, P]
+        // #{real positives scoring >= positive j}: [c, P, 1] vs [c, 1, P], small.
+        const posGe = tf.cast(tf.greaterEqual(tf.expandDims(posScores, 1), tf.expandDims(posScores, 2)), 'float32'); // [c, P(j), P(k)]: s_k >= s_j
+        const positivesAtLeast = tf.sum(tf.mul(posGe, tf.expandDims(posValid, 1)), 2); // [c, P]
+        const negAhead = tf.sub(atLeast, positivesAtLeast); // [c, P]: n_j
         const nan = tf.sum(tf.cast(tf.isNaN(scores), 'float32'));
-        return { rank, nan };
+        return { negAhead, nan };
       });
       const nan = nanCount.dataSync()[0]!;
-      const values = chunkRanks.dataSync();
-      chunkRanks.dispose();
+      const values = negAhead.dataSync();
+      negAhead.dispose();
       nanCount.dispose();
       if (nan > 0) {
         throw new Error(
@@ -124,12 +170,19 @@ export function bestPositiveRanks(
             'check queries and gallery for NaN or infinite values',
         );
       }
-      ranks.set(values, start);
+      for (let r = 0; r < rows; r++) {
+        const count = positives[start + r]!.length;
+        const n = Array.from(values.subarray(r * width, r * width + count)).sort((a, b) => a - b);
+        let ap = 0;
+        n.forEach((ahead, i) => (ap += (i + 1) / (i + 1 + ahead)));
+        bestRank[start + r] = 1 + n[0]!;
+        averagePrecision[start + r] = ap / count;
+      }
     }
   } finally {
     galleryT.dispose();
   }
-  return ranks;
+  return { bestRank, averagePrecision };
 }
 
 /**
