@@ -29,6 +29,8 @@ describe('runClipEmoji (tiny quickstart)', () => {
     expect(rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const r of rows) {
       expect(Number.isFinite(r.loss)).toBe(true);
+      expect(r['gradNorm/image']).toBeGreaterThan(0);
+      expect(r['gradNormRatio/image:text']).toBeCloseTo(r['gradNorm/image']! / r['gradNorm/text']!, 6);
       expect(r.temperature).toBeGreaterThan(0);
     }
     // The probe runs at the last step (probeEvery 25 > 6 steps); its geometry is in that row.

@@ -1,6 +1,7 @@
 import {
   AdamW,
   backendInfo,
+  groupGradNorms,
   type DualEncoder,
   loadCheckpoint,
   Rng,
@@ -192,6 +193,8 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
       'probe/rankMe/text': g.modalities.text!.rankMe,
     };
   };
+  const trainable = model.trainableVariables();
+  const pathOf = new Map([...params].map(([p, v]) => [v.name, p] as const));
   const trainStart = performance.now();
   const trainSeconds = () => (performance.now() - trainStart) / 1000;
   let windowStart = performance.now();
@@ -207,21 +210,33 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
       if (images !== raw) raw.dispose();
       const text = textBatch(tokenizer, captions, config.tokenizer.contextLength);
       const lr = warmupCosine(step, { peak: config.train.lr, warmupSteps: config.train.warmupSteps, totalSteps: steps });
-      const { loss, gradNorm } = optimizer.step(() => model.loss({ image: images, text }).loss, lr);
+      const logNow = (step + 1) % logEvery === 0 || step + 1 === stopAt || (step + 1) % config.train.probeEvery === 0;
+      const { value: loss, grads } = tf.variableGrads(() => model.loss({ image: images, text }).loss, trainable);
+      // Per-tower gradient norms: the signal that one tower stopped learning (modality collapse).
+      const towerNorms = logNow ? groupGradNorms(grads, pathOf) : {};
+      const gradNorm = optimizer.applyGradients(grads, lr);
+      tf.dispose(grads);
       model.afterStep();
       tf.dispose([images, text.ids, text.mask]);
       step += 1;
       windowSteps += 1;
       const probeNow = step % config.train.probeEvery === 0 || step === stopAt;
-      if (step % logEvery === 0 || step === stopAt || probeNow) {
-        const [l, g, s] = await Promise.all([loss.data(), gradNorm.data(), readScale(model)]);
+      if (logNow) {
+        const towerNames = Object.keys(towerNorms);
+        const [l, g, s, ...towers] = await Promise.all([loss.data(), gradNorm.data(), readScale(model), ...towerNames.map((k) => towerNorms[k]!.data())]);
+        const perTower: Record<string, number> = {};
+        towerNames.forEach((k, i) => (perTower[`gradNorm/${k}`] = towers[i]![0]!));
+        if (perTower['gradNorm/image'] !== undefined && perTower['gradNorm/text'] !== undefined) {
+          perTower['gradNormRatio/image:text'] = perTower['gradNorm/image'] / perTower['gradNorm/text'];
+        }
+        tf.dispose(Object.values(towerNorms));
         lastLoss = l[0]!;
         const now = performance.now();
         const samplesPerSec = (windowSteps * batchSize) / ((now - windowStart) / 1000);
         windowStart = now;
         windowSteps = 0;
         const seconds = elapsedBefore + trainSeconds();
-        metrics.append({ step, loss: lastLoss, logitScale: s, temperature: 1 / s, lr, gradNorm: g[0]!, samplesPerSec, epoch: sampler.epoch, seconds, ...(probeNow ? probe() : {}) });
+        metrics.append({ step, loss: lastLoss, logitScale: s, temperature: 1 / s, lr, gradNorm: g[0]!, ...perTower, samplesPerSec, epoch: sampler.epoch, seconds, ...(probeNow ? probe() : {}) });
         // The probe's own time is not training time.
         windowStart = performance.now();
         bar.update(step, { loss: lastLoss, temperature: 1 / s, samplesPerSec }, step === stopAt);

@@ -37,8 +37,8 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
     sections: [
       {
         title: 'Training',
-        text: `Symmetric InfoNCE loss, temperature (1 / logit scale), learning rate and gradient norm (before clipping) per logged step. Chance loss at the start is ln(batch) = ${Math.log(input.config.train.batchSize).toFixed(2)}.`,
-        figures: [trainingCurves(input.metrics, ['loss', 'temperature', 'lr', 'gradNorm', 'samplesPerSec'])],
+        text: `Symmetric InfoNCE loss, temperature (1 / logit scale), learning rate, gradient norm (before clipping) and the ratio of the image tower's gradient norm to the text tower's per logged step. Chance loss at the start is ln(batch) = ${Math.log(input.config.train.batchSize).toFixed(2)}.`,
+        figures: [trainingCurves(input.metrics, ['loss', 'temperature', 'lr', 'gradNorm', 'gradNormRatio/image:text', 'samplesPerSec'])],
       },
       {
         title: 'Geometry during training',
