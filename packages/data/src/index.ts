@@ -72,4 +72,4 @@ export { writeClipMp4 } from './datasets/emoji-motion/write-clip-mp4.js';
 export type { WriteMp4Options } from './datasets/emoji-motion/write-clip-mp4.js';
 export { loadEmojiSpeech, EmojiSpeechOptionsSchema, ESPEAK_RATE, EMOJI_SPEECH_FORMAT } from './datasets/emoji-speech/load-emoji-speech.js';
 export type { EmojiSpeechOptions, EmojiSpeechConfig, EmojiSpeechDataset, EmojiSpeechCard, SpeechClip, SpeechVoice, SpeechVoiceOptions } from './datasets/emoji-speech/load-emoji-speech.js';
-export { ToolMissingError } from './datasets/spawn-tool.js';
+export { ToolMissingError } from './decode/run-tool.js';

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { sampleFrames, type FrameSampling } from '@modalab/core';
-import { MediaError, type ReasonCode } from './media-error.js';
-import { lastLine, runTool } from './run-tool.js';
+import { MediaError, messageOf, type Modality, type ReasonCode } from './media-error.js';
+import { lastLine, runTool, ToolFailedError, ToolMissingError, type ToolResult } from './run-tool.js';
 
 /** What ffprobe says about a file, read before anything is decoded. */
 export interface VideoInfo {
@@ -74,7 +74,7 @@ export async function probeVideo(file: string, options: VideoLimits = {}): Promi
   if (size > o.maxBytes) throw new MediaError(file, 'too-large', `video file is ${size} bytes, over the limit of ${o.maxBytes} (raise maxBytes)`, { modality: 'video' });
 
   const args = ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_frames,nb_read_packets,avg_frame_rate,r_frame_rate,duration,sample_rate,channels:format=duration', '-of', 'json', file];
-  const result = await runTool(o.ffprobePath, args, { file, modality: 'video', timeoutMs: o.timeoutMs, maxStdoutBytes: 1 << 20 });
+  const result = await runMediaTool(o.ffprobePath, args, { file, modality: 'video', timeoutMs: o.timeoutMs, maxStdoutBytes: 1 << 20 });
   if (result.exitCode !== 0) {
     const message = lastLine(result.stderr);
     // ffprobe picks the demuxer by extension, so text named .mp4 also lacks a moov atom: only a file
@@ -155,7 +155,7 @@ export async function loadVideo(file: string, options: LoadVideoOptions): Promis
   const select = indices.map((i) => `eq(n,${i})`).join('+');
   const filter = `select='${select}',scale=${size}:${size}:force_original_aspect_ratio=increase:flags=area,crop=${size}:${size},format=rgb24`;
   const args = ['-nostdin', '-hide_banner', '-v', 'error', '-i', file, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filter, '-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
-  const result = await runTool(o.ffmpegPath, args, { file, modality: 'video', timeoutMs: o.timeoutMs, maxStdoutBytes: count * frameBytes });
+  const result = await runMediaTool(o.ffmpegPath, args, { file, modality: 'video', timeoutMs: o.timeoutMs, maxStdoutBytes: count * frameBytes });
   const got = Math.floor(result.stdout.length / frameBytes);
   if (got < count) {
     const why = result.exitCode === 0 ? '' : `: ${lastLine(result.stderr)}`;
@@ -181,7 +181,7 @@ export async function loadVideoAudio(file: string, options: LoadVideoAudioOption
   if (info.audio === undefined) throw new MediaError(file, 'no-stream', 'video has no audio track', { modality: 'audio' });
   const maxSamples = Math.ceil((Math.max(info.durationSeconds, 0) + 1) * sampleRate);
   const args = ['-nostdin', '-hide_banner', '-v', 'error', '-i', file, '-map', '0:a:0', '-vn', '-sn', '-dn', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'];
-  const result = await runTool(o.ffmpegPath, args, { file, modality: 'audio', timeoutMs: o.timeoutMs, maxStdoutBytes: maxSamples * 4 });
+  const result = await runMediaTool(o.ffmpegPath, args, { file, modality: 'audio', timeoutMs: o.timeoutMs, maxStdoutBytes: maxSamples * 4 });
   if (result.exitCode !== 0) throw new MediaError(file, 'corrupt', `ffmpeg cannot decode the audio track: ${lastLine(result.stderr)}`, { modality: 'audio' });
   const n = Math.floor(result.stdout.length / 4);
   if (n === 0) throw new MediaError(file, 'truncated', 'the audio track decoded to no samples', { modality: 'audio' });
@@ -190,6 +190,29 @@ export async function loadVideoAudio(file: string, options: LoadVideoAudioOption
   const bad = samples.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) throw new MediaError(file, 'nan-samples', `audio sample ${bad} is ${samples[bad]}`, { modality: 'audio' });
   return { samples, sampleRate, info };
+}
+
+/**
+ * `runTool` for a decoder: the exit code is left to the caller, and every failure is a MediaError naming
+ * the media file. A missing tool is `tool-missing` (never skipped: it is not the item's fault).
+ */
+async function runMediaTool(
+  tool: string,
+  args: readonly string[],
+  options: { file: string; modality: Modality; timeoutMs: number; maxStdoutBytes: number },
+): Promise<ToolResult> {
+  const { file, modality, timeoutMs, maxStdoutBytes } = options;
+  try {
+    return await runTool(tool, args, { timeoutMs, maxStdoutBytes, check: false });
+  } catch (cause) {
+    const fail = (code: ReasonCode, reason: string): MediaError => new MediaError(file, code, reason, { modality, cause });
+    if (cause instanceof ToolMissingError) {
+      throw fail('tool-missing', `${tool} was not found: ${modality} decoding uses the system ffmpeg; install it with \`sudo apt-get install ffmpeg\` (Debian/Ubuntu) or \`brew install ffmpeg\` (macOS), or pass its path`);
+    }
+    if (cause instanceof ToolFailedError && cause.kind === 'timeout') throw fail('corrupt', `${tool} did not finish within ${timeoutMs} ms`);
+    if (cause instanceof ToolFailedError && cause.kind === 'too-large') throw fail('too-large', `${tool} produced more than the expected ${maxStdoutBytes} bytes`);
+    throw fail('io-error', `cannot run ${tool}: ${messageOf(cause)}`);
+  }
 }
 
 async function startsLikeMp4(file: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnTool } from '../spawn-tool.js';
+import { runTool } from '../../decode/run-tool.js';
 import { caption, loadEmojiMotion, type EmojiMotionDataset, type MotionClipSet } from './load-emoji-motion.js';
 import { clipPoses, renderClip } from './render-clip.js';
 import { writeClipMp4 } from './write-clip-mp4.js';
@@ -139,7 +139,7 @@ describe('loadEmojiMotion', () => {
     const file = join(outDir, 'clip.mp4');
     await writeClipMp4(set.pixels.subarray(0, clipValues(set)), set.frames, set.size, set.size, file);
     expect((await stat(file)).size).toBeGreaterThan(100);
-    const { stdout } = await spawnTool('ffprobe', [
+    const { stdout } = await runTool('ffprobe', [
       '-v', 'error', '-count_frames', '-select_streams', 'v:0',
       '-show_entries', 'stream=nb_read_frames,width,height,codec_name', '-of', 'json', file,
     ]);

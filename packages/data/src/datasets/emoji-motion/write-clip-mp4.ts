@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { spawnTool } from '../spawn-tool.js';
+import { runTool } from '../../decode/run-tool.js';
 
 export interface WriteMp4Options {
   /** 8 fps: an 8-frame clip plays for one second. */
@@ -43,7 +43,7 @@ export async function writeClipMp4(
     tmp,
   ];
   try {
-    await spawnTool('ffmpeg', args, { input: rgb });
+    await runTool('ffmpeg', args, { input: rgb });
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });

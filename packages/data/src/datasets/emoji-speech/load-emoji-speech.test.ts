@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ToolMissingError } from '../spawn-tool.js';
+import { ToolMissingError } from '../../decode/run-tool.js';
 import { ESPEAK_RATE, loadEmojiSpeech, synthesise, type EmojiSpeechDataset } from './load-emoji-speech.js';
 import { readSpeechCache, speechCacheFile, writeSpeechCache, type SpeechCacheKey } from './speech-cache.js';
 

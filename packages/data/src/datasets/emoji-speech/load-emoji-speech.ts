@@ -7,8 +7,8 @@ import { defaultCacheDir, EMOJI_STYLES } from '../emoji/emoji-options.js';
 import type { CacheOutcome, EmojiCard, EmojiConcept, ImageSet } from '../emoji/emoji-types.js';
 import { loadEmoji } from '../emoji/load-emoji.js';
 import { hashString, heldOutSplit } from '../held-out-split.js';
-import { spawnTool } from '../spawn-tool.js';
 import { resample } from '../../decode/resample.js';
+import { runTool } from '../../decode/run-tool.js';
 import { readSpeechCache, speechCacheFile, writeSpeechCache, type SpeechCacheKey, type SpeechPhrase } from './speech-cache.js';
 import { readWavPcm16 } from './wav-pcm16.js';
 
@@ -243,7 +243,7 @@ function chooseConcepts(concepts: EmojiConcept[], count: number | undefined, see
 }
 
 export async function espeakVersion(): Promise<string> {
-  const { stdout } = await spawnTool('espeak-ng', ['--version'], { timeoutMs: 10_000 });
+  const { stdout } = await runTool('espeak-ng', ['--version'], { timeoutMs: 10_000 });
   const match = stdout.toString('utf8').match(/text-to-speech:\s*([0-9][0-9A-Za-z.-]*)/);
   if (match?.[1] === undefined) throw new Error(`espeak-ng --version printed no version: ${stdout.toString('utf8').slice(0, 200)}`);
   return `espeak-ng ${match[1]}`;
@@ -339,7 +339,7 @@ function resampleInt16(samples: Int16Array, fromRate: number, toRate: number): I
 /** One phrase through espeak-ng (text on stdin, never on a command line), read strictly, trimmed of silence. */
 export async function synthesise(text: string, voice: { voice: string; speed: number; pitch: number }): Promise<Int16Array> {
   const args = ['-v', voice.voice, '-s', String(voice.speed), '-p', String(voice.pitch), '--stdout'];
-  const { stdout } = await spawnTool('espeak-ng', args, { input: Buffer.from(`${text}\n`, 'utf8'), timeoutMs: 30_000 });
+  const { stdout } = await runTool('espeak-ng', args, { input: Buffer.from(`${text}\n`, 'utf8'), timeoutMs: 30_000 });
   const wav = readWavPcm16(stdout, `espeak-ng ${args.join(' ')} <<< ${JSON.stringify(text)}`, ESPEAK_RATE);
   return trimSilence(wav.samples, ESPEAK_RATE);
 }
