@@ -13,6 +13,6 @@ export async function rebuildReport(runDir: string): Promise<string> {
   const evaluation = readJson<EmojiEvaluation>(path.join(dir, EVALUATION_FILE));
   const metrics = new MetricsLog(path.join(dir, 'metrics.jsonl')).read();
   const file = path.join(dir, 'report.html');
-  await writeClipReport(file, { name: saved.name, runDir: dir, config, summary, metrics, evaluation });
+  await writeClipReport(file, { name: saved.name, runDir: dir, config, summary, metrics, evaluation, ...(typeof summary.dataset === 'string' ? { dataSource: summary.dataset } : {}) });
   return file;
 }

@@ -1,5 +1,5 @@
 import { TextTransformerConfigSchema, VitConfigSchema } from '@modalab/core';
-import { ImageAugmentSchema } from '@modalab/data';
+import { DataPolicySchema, ImageAugmentSchema } from '@modalab/data';
 import { z } from 'zod';
 
 // The text tower's vocabSize and contextLength come from the tokenizer section, so they are
@@ -12,6 +12,8 @@ export const ClipEmojiConfigSchema = z
     seed: z.number().int().nonnegative().default(0).describe('seeds weights, data order and the held-out split'),
     data: z
       .object({
+        dataset: z.string().min(1).default('emoji').describe("'emoji' (built in), or the path of your JSONL/CSV manifest or images/+captions/ folder"),
+        policy: DataPolicySchema.default({ mode: 'skip' }).describe('bad items of your dataset: strict fails on the first; skip reports each in data-report.json and aborts past the limits'),
         trainStyle: z.enum(['google', 'twitter']).default('google'),
         otherStyle: z.enum(['google', 'twitter']).default('twitter').describe('never trained on: the cross-style test'),
         imageSize: z.number().int().positive().default(32),
@@ -19,8 +21,8 @@ export const ClipEmojiConfigSchema = z
         maxConcepts: z.number().int().positive().optional().describe('subsample concepts (tests and smoke runs)'),
         captions: z
           .enum(['name', 'any', 'name+tags'])
-          .default('name+tags')
-          .describe("training text: the name; any one caption (mostly single tags, shared by many concepts: noisy); or the name followed by 0-2 random other captions"),
+          .optional()
+          .describe("training text: the name (first caption); any one caption; or the name followed by 0-2 random other captions. Default: name+tags for emoji, any for your data"),
         augment: z
           .union([ImageAugmentSchema, z.literal(false)])
           .default({})

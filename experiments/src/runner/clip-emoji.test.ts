@@ -102,4 +102,37 @@ describe('runClipEmoji (tiny quickstart)', () => {
     await expect(runClipEmoji('x', undefined, { resume: empty, ...quiet })).rejects.toThrow(/has no checkpoint\.ckpt/);
     await expect(runClipEmoji('x', tinyConfig(['train.stepz=3']), { runsRoot: root, ...quiet })).rejects.toThrow(/stepz/);
   });
+
+  it('trains on a user dataset folder: bad items skipped and listed in data-report.json; past the limit the run aborts, report written', async () => {
+    const sharp = (await import('sharp')).default;
+    const folder = fs.mkdtempSync(path.join(root, 'own-'));
+    fs.mkdirSync(path.join(folder, 'images'));
+    fs.mkdirSync(path.join(folder, 'captions'));
+    const colours: Array<[string, [number, number, number]]> = [['red', [230, 20, 20]], ['green', [20, 200, 40]], ['blue', [30, 40, 230]], ['yellow', [240, 220, 10]]];
+    const shapes = ['square', 'block', 'tile'];
+    for (const [c, rgb] of colours) {
+      for (const s of shapes) {
+        await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(path.join(folder, 'images', `${c}-${s}.png`));
+        fs.writeFileSync(path.join(folder, 'captions', `${c}-${s}.txt`), `a ${c} ${s}\n${c}\n`);
+      }
+    }
+    fs.writeFileSync(path.join(folder, 'images', 'broken.png'), 'not a png');
+    fs.writeFileSync(path.join(folder, 'captions', 'broken.txt'), 'a broken image\n');
+    const result = await runClipEmoji('own', tinyConfig([`data.dataset=${JSON.stringify(folder)}`, 'data.policy={"mode":"skip","maxBadFraction":0.5}', 'train.batchSize=4', 'data.heldOutFraction=0.25']), { runsRoot: root, ...quiet });
+    expect(result.finished).toBe(true);
+    const report = readJson<{ counts: { bad: number }; bad: Array<{ code: string; path?: string }> }>(path.join(result.runDir, 'data-report.json'));
+    expect(report.counts.bad).toBe(1);
+    expect(report.bad[0]!.path).toMatch(/broken\.png$/);
+    const summary = readJson<Record<string, number | string>>(path.join(result.runDir, 'summary.json'));
+    expect(summary.dataset).toBe(folder);
+    expect(summary['test/image->text/count']).toBeGreaterThanOrEqual(2);
+    // Two captions per image: image->text has 2 positives per query, so its chance is above 1/G.
+    expect(summary['test/image->text/galleryCount']).toBe(2 * Number(summary['test/image->text/count']));
+    expect(summary['test-other-style/image->text/R@1']).toBeUndefined();
+    expect(summary['test/zero-shot-category/top1']).toBeUndefined(); // folder datasets carry no labels
+    // The default skip policy aborts past 5% bad items, and still writes the report.
+    await expect(runClipEmoji('own', tinyConfig([`data.dataset=${JSON.stringify(folder)}`]), { runsRoot: root, ...quiet })).rejects.toThrow(/aborting: 1 of 13 items are bad/);
+    const aborted = fs.readdirSync(root).filter((d) => d.startsWith('own-') && fs.existsSync(path.join(root, d, 'config.json'))).map((d) => path.join(root, d));
+    expect(aborted.some((d) => fs.existsSync(path.join(d, 'data-report.json')) && !fs.existsSync(path.join(d, 'summary.json')))).toBe(true);
+  });
 });

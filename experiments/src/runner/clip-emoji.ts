@@ -9,7 +9,8 @@ import {
   toTensors,
   warmupCosine,
 } from '@modalab/core';
-import { augmentImages, BpeTokenizer, type EmojiDataset, loadEmoji } from '@modalab/data';
+import { augmentImages, BpeTokenizer } from '@modalab/data';
+import { loadPairedData, type PairedData } from './paired-data.js';
 import { embeddingGeometry, gapShiftSweep, pca, rankRetrieval, zeroShotClassifier, zeroShotEvaluate, type ZeroShotResult } from '@modalab/eval';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
@@ -91,10 +92,15 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
 
   // Data
   const t0 = performance.now();
-  const data = await loadEmoji({ imageSize: config.data.imageSize, styles: [config.data.trainStyle, config.data.otherStyle], heldOutFraction: config.data.heldOutFraction, seed: config.seed });
+  const data = await loadPairedData(config, runDir);
+  if (data.report) {
+    const bad = data.report.toJSON().counts.bad;
+    if (bad > 0) log(`data: ${bad} bad items skipped, each listed in ${path.join(runDir, 'data-report.json')}`);
+  }
   const { train, test } = subsample(data, config);
-  const trainPixels = data.images[config.data.trainStyle]!.pixels;
-  log(`emoji: ${data.concepts.length} concepts, ${train.length} train / ${test.length} held out (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const trainPixels = data.images[data.trainStyle]!.pixels;
+  const captionMode = config.data.captions ?? (data.source === 'emoji' ? 'name+tags' : 'any');
+  log(`${data.source}: ${data.concepts.length} items, ${train.length} train / ${test.length} held out (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
   // Tokenizer: trained on training captions only, so held-out names may split into sub-words.
   const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
@@ -203,7 +209,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   try {
     while (step < stopAt && !interrupted) {
       const rows = sampler.next();
-      const captions = rows.map((i) => trainingCaption(data.concepts[i]!, config.data.captions, captionRng));
+      const captions = rows.map((i) => trainingCaption(data.concepts[i]!, captionMode, captionRng));
       const raw = imageBatch(trainPixels, config.data.imageSize, rows);
       const augment = config.data.augment;
       const images = augment === false ? raw : augmentImages(raw, augment, augmentRng);
@@ -261,6 +267,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   const results = await evaluateEmoji(model, tokenizer, data, config, train, test);
   const summary: Record<string, number | string> = {
     experiment: name,
+    dataset: data.source,
     seed: config.seed,
     backend: backend.name,
     parameters: model.parameterCount(),
@@ -276,15 +283,17 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     for (const [k, v] of Object.entries(flattenResults(split, r))) if (!k.includes('/chance/')) summary[k.replace(`${split}/`, `${split}/baseline-pixel-nn/`)] = v;
   }
   Object.assign(summary, results.geometry);
-  const zs = results.zeroShot.result;
-  for (const [k, v] of Object.entries(zs.topK)) summary[`test/zero-shot-category/top${k}`] = v;
-  for (const [k, v] of Object.entries(zs.chance.topK)) summary[`test/zero-shot-category/chance/top${k}`] = v;
-  summary['test/zero-shot-category/meanPerClassRecall'] = zs.meanPerClassRecall;
+  if (results.zeroShot.classes.length > 0) {
+    const zs = results.zeroShot.result;
+    for (const [k, v] of Object.entries(zs.topK)) summary[`test/zero-shot-category/top${k}`] = v;
+    for (const [k, v] of Object.entries(zs.chance.topK)) summary[`test/zero-shot-category/chance/top${k}`] = v;
+    summary['test/zero-shot-category/meanPerClassRecall'] = zs.meanPerClassRecall;
+  }
   await writeJson(path.join(runDir, 'summary.json'), summary);
   log(formatResults(results.splits));
   // Everything the report shows, so `exp report` can rebuild it without the model.
   await writeJson(path.join(runDir, EVALUATION_FILE), results);
-  await writeClipReport(path.join(runDir, 'report.html'), { name, runDir, config, summary, metrics: metrics.read(), evaluation: results });
+  await writeClipReport(path.join(runDir, 'report.html'), { name, runDir, config, summary, metrics: metrics.read(), evaluation: results, dataSource: data.source });
   log(`report: ${path.join(runDir, 'report.html')}`);
   model.dispose();
   optimizer.dispose();
@@ -292,7 +301,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
 }
 
 /** The text a concept is trained with this step (see data.captions). */
-export function trainingCaption(concept: { name: string; captions: string[] }, mode: ClipEmojiConfig['data']['captions'], rng: Rng): string {
+export function trainingCaption(concept: { name: string; captions: string[] }, mode: NonNullable<ClipEmojiConfig['data']['captions']>, rng: Rng): string {
   if (mode === 'name') return concept.name;
   const others = concept.captions.filter((c) => c !== concept.name);
   if (mode === 'any') return concept.captions[rng.int(concept.captions.length)]!;
@@ -302,11 +311,11 @@ export function trainingCaption(concept: { name: string; captions: string[] }, m
 }
 
 /** Raw-pixel nearest neighbour to the training exemplars (see EmojiEvaluation.baselines). */
-function pixelExemplarBaseline(data: EmojiDataset, config: ClipEmojiConfig, rows: number[], style: string, trained: Set<number>, ks: number[]): SplitResults {
+function pixelExemplarBaseline(data: PairedData, config: ClipEmojiConfig, rows: number[], style: string, trained: Set<number>, ks: number[]): SplitResults {
   const size = config.data.imageSize;
   const per = size * size * 3;
-  const queryPixels = data.images[style as 'google']!.pixels;
-  const exemplarPixels = data.images[config.data.trainStyle]!.pixels;
+  const queryPixels = data.images[style]!.pixels;
+  const exemplarPixels = data.images[data.trainStyle]!.pixels;
   const exemplars = new Float32Array(rows.length * per); // zero rows: no exemplar, scores 0, ranked last
   rows.forEach((c, j) => {
     if (trained.has(c)) exemplars.set(exemplarPixels.subarray(c * per, (c + 1) * per), j * per);
@@ -343,7 +352,7 @@ async function readScale(model: DualEncoder): Promise<number> {
 }
 
 /** Applies data.maxConcepts by a seeded subsample of each split (tests and smoke runs). */
-function subsample(data: EmojiDataset, config: ClipEmojiConfig): { train: number[]; test: number[] } {
+function subsample(data: PairedData, config: ClipEmojiConfig): { train: number[]; test: number[] } {
   const max = config.data.maxConcepts;
   if (max === undefined) return { train: data.split.train, test: data.split.test };
   const rng = new Rng(config.seed + 3);
@@ -380,17 +389,17 @@ export interface EmojiEvaluation {
 export const ZERO_SHOT_TEMPLATES = ['{}', 'an emoji of {}', 'a {} emoji'];
 export const GAP_SHIFT_LAMBDAS = [-0.5, -0.25, 0, 0.25, 0.5, 0.75];
 
-export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data: EmojiDataset, config: ClipEmojiConfig, train: number[], test: number[]): Promise<EmojiEvaluation> {
+export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data: PairedData, config: ClipEmojiConfig, train: number[], test: number[]): Promise<EmojiEvaluation> {
   const { imageSize } = config.data;
   const { ks, batchSize } = config.eval;
   const ctx = config.tokenizer.contextLength;
   const all = data.concepts.map((_, i) => i);
   const trainSample = new Rng(config.seed + 4).shuffle([...train]).slice(0, test.length);
+  const other = data.otherStyle !== undefined && data.images[data.otherStyle] !== undefined ? data.otherStyle : undefined;
   const sets: Array<[string, number[], string]> = [
-    ['test', test, config.data.trainStyle],
-    ['test-other-style', test, config.data.otherStyle],
-    ['all-other-style', all, config.data.otherStyle],
-    ['train-sample', trainSample, config.data.trainStyle],
+    ['test', test, data.trainStyle],
+    ...(other === undefined ? [] : ([['test-other-style', test, other], ['all-other-style', all, other]] as Array<[string, number[], string]>)),
+    ['train-sample', trainSample, data.trainStyle],
   ];
   const splits: Record<string, SplitResults> = {};
   let heatmap: EmojiEvaluation['heatmap'] = { matrix: [], labels: [] };
@@ -402,28 +411,37 @@ export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer,
   let scatter: EmojiEvaluation['scatter'] = { image: [], text: [], labels: [], axisTitles: ['PC1', 'PC2'] };
   for (const [split, rows, style] of sets) {
     const names = rows.map((i) => data.concepts[i]!.name);
-    const img = embedImages(model, data.images[style as 'google']!.pixels, imageSize, rows, batchSize);
-    const txt = embedTexts(model, tokenizer, names, ctx, batchSize);
-    splits[split] = retrievalBothWays(img, txt, rows.map((_, j) => j), ks);
+    const texts: string[] = [];
+    const owner: number[] = [];
+    rows.forEach((i, j) => data.evalTexts(i).forEach((t) => (texts.push(t), owner.push(j))));
+    const img = embedImages(model, data.images[style]!.pixels, imageSize, rows, batchSize);
+    const txt = embedTexts(model, tokenizer, texts, ctx, batchSize);
+    splits[split] = retrievalBothWays(img, txt, owner, ks);
     if (split === 'test') {
-      geometry = flattenGeometry(embeddingGeometry({ image: img, text: txt }, { uniformity: { seed: config.seed } }));
-      const classes = [...new Set(data.concepts.map((c) => c.category))].sort();
-      const classEmb = await zeroShotClassifier(
-        classes.map((c) => c.toLowerCase()),
-        ZERO_SHOT_TEMPLATES,
-        (texts) => embedTexts(model, tokenizer, texts, ctx, batchSize),
-      );
-      const { ranks: _ranks, ...zs } = zeroShotEvaluate(img, classEmb, rows.map((i) => classes.indexOf(data.concepts[i]!.category)), { ks: [1, 3] });
-      classEmb.dispose();
-      zeroShot = { classes, templates: ZERO_SHOT_TEMPLATES, result: zs };
+      // Pairwise analyses use one text per item (its first); retrieval above used all of them.
+      const first = tf.tensor1d(rows.map((_, j) => owner.indexOf(j)), 'int32');
+      const paired = tf.gather(txt, first) as tf.Tensor2D;
+      first.dispose();
+      geometry = flattenGeometry(embeddingGeometry({ image: img, text: paired }, { uniformity: { seed: config.seed } }));
+      const classes = [...new Set(data.concepts.map((c) => c.category))].filter((c) => c !== '').sort();
+      if (classes.length >= 2 && rows.every((i) => data.concepts[i]!.category !== '')) {
+        const classEmb = await zeroShotClassifier(
+          classes.map((c) => c.toLowerCase()),
+          ZERO_SHOT_TEMPLATES,
+          (texts) => embedTexts(model, tokenizer, texts, ctx, batchSize),
+        );
+        const { ranks: _ranks, ...zs } = zeroShotEvaluate(img, classEmb, rows.map((i) => classes.indexOf(data.concepts[i]!.category)), { ks: [1, 3] });
+        classEmb.dispose();
+        zeroShot = { classes, templates: ZERO_SHOT_TEMPLATES, result: zs };
+      }
       const diagonal = rows.map((_, j) => [j]);
-      const sweep = await gapShiftSweep(img, txt, GAP_SHIFT_LAMBDAS, ({ a, b }) => {
+      const sweep = await gapShiftSweep(img, paired, GAP_SHIFT_LAMBDAS, ({ a, b }) => {
         const i2t = rankRetrieval(a, b, diagonal, { ks: [1, 10] });
         const t2i = rankRetrieval(b, a, diagonal, { ks: [1, 10] });
         return { 'image->text R@1': i2t.recall[1]!, 'image->text R@10': i2t.recall[10]!, 'text->image R@10': t2i.recall[10]! };
       });
       gapShift = sweep.map((p) => ({ lambda: p.lambda, gap: p.gap, metrics: p.value }));
-      const both = tf.concat([img, txt], 0) as tf.Tensor2D;
+      const both = tf.concat([img, paired], 0) as tf.Tensor2D;
       const p = pca(both, { components: 2 });
       both.dispose();
       const n = rows.length;
@@ -432,15 +450,16 @@ export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer,
       // A seeded sample across the split: consecutive held-out concepts are near-duplicates (all faces).
       const sample = new Rng(config.seed + 5).shuffle(rows.map((_, j) => j)).slice(0, Math.min(16, rows.length));
       const picked = tf.tensor1d(sample, 'int32');
-      const sims = tf.tidy(() => tf.matMul(tf.gather(img, picked), tf.gather(txt, picked), false, true).arraySync() as number[][]);
+      const sims = tf.tidy(() => tf.matMul(tf.gather(img, picked), tf.gather(paired, picked), false, true).arraySync() as number[][]);
       heatmap = { matrix: sims, labels: sample.map((j) => names[j]!) };
-      const scores = tf.tidy(() => tf.matMul(tf.gather(img, picked), txt, false, true).arraySync() as number[][]);
+      const scores = tf.tidy(() => tf.matMul(tf.gather(img, picked), paired, false, true).arraySync() as number[][]);
       picked.dispose();
       examples = scores.slice(0, 12).map((row, q) => {
         const own = sample[q]!;
         const order = row.map((s, j) => [s, j] as const).sort((a, b) => b[0] - a[0]);
         return { concept: names[own]!, top: order.slice(0, 3).map(([, j]) => names[j]!), rank: 1 + order.findIndex(([, j]) => j === own) };
       });
+      paired.dispose();
     }
     if (split === 'all-other-style') baselines[split] = pixelExemplarBaseline(data, config, rows, style, new Set(train), ks);
     tf.dispose([img, txt]);

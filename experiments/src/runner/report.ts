@@ -11,6 +11,8 @@ export interface ClipReportInput {
   summary: Record<string, number | string>;
   metrics: Array<Record<string, number>>;
   evaluation: EmojiEvaluation;
+  /** 'emoji' or the path of the user's dataset. */
+  dataSource?: string;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -32,7 +34,7 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
     r.n,
   ]);
   const html = renderReport({
-    title: `${input.name}: CLIP on emoji`,
+    title: `${input.name}: CLIP on ${input.dataSource ?? 'emoji'}`,
     subtitle: `${input.runDir} · backend ${summary.backend} · seed ${summary.seed} · ${Number(summary.parameters).toLocaleString('en')} parameters · ${summary.steps} steps in ${Number(summary['train/seconds']).toFixed(0)} s (${Number(summary['train/samplesPerSec']).toFixed(1)} samples/s)`,
     sections: [
       {
@@ -66,11 +68,15 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
         text: 'The gap-shift intervention of Liang et al. (2022): both modalities move along the vector between their centroids by lambda (0.5 closes the gap, negative values widen it) and are renormalised; retrieval is measured again at each lambda. The dashed line is the model as trained.',
         figures: [gapShiftCurve(gapShift, { title: 'recall against the gap shift' })],
       },
-      {
-        title: 'Zero-shot category classification (held-out concepts)',
-        text: `Each held-out image is classified into one of the ${zeroShot.classes.length} emoji categories by the similarity of its embedding to the averaged text embeddings of the templates ${zeroShot.templates.map((t) => `"${t}"`).join(', ')} filled with the category name, never trained as a task. Top-1 ${pct(zeroShot.result.topK[1] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[1] ?? Number.NaN)}), top-3 ${pct(zeroShot.result.topK[3] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[3] ?? Number.NaN)}), mean per-class recall ${pct(zeroShot.result.meanPerClassRecall)}.`,
-        figures: [similarityHeatmap(zeroShot.result.confusion, zeroShot.classes, zeroShot.classes, 'confusion: true (row) vs predicted (column), counts')],
-      },
+      ...(zeroShot.classes.length === 0
+        ? []
+        : [
+          {
+            title: 'Zero-shot category classification (held-out concepts)',
+            text: `Each held-out image is classified into one of the ${zeroShot.classes.length} categories by the similarity of its embedding to the averaged text embeddings of the templates ${zeroShot.templates.map((t) => `"${t}"`).join(', ')} filled with the category name, never trained as a task. Top-1 ${pct(zeroShot.result.topK[1] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[1] ?? Number.NaN)}), top-3 ${pct(zeroShot.result.topK[3] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[3] ?? Number.NaN)}), mean per-class recall ${pct(zeroShot.result.meanPerClassRecall)}.`,
+            figures: [similarityHeatmap(zeroShot.result.confusion, zeroShot.classes, zeroShot.classes, 'confusion: true (row) vs predicted (column), counts')],
+          },
+          ]),
       {
         title: 'Similarity of held-out pairs',
         text: 'Cosine similarity between held-out images (rows) and the names of the same concepts (columns): a bright diagonal means each image is closest to its own name.',
