@@ -1,5 +1,5 @@
 import { loadCheckpoint, toTensors } from '@modalab/core';
-import { type BadItem, BpeTokenizer, loadImage, readDataset } from '@modalab/data';
+import { type BadItem, loadImage, loadTokenizer, readDataset } from '@modalab/data';
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { buildDualEncoder } from '../runner/build-model.js';
@@ -32,7 +32,7 @@ export async function evalRun(runDir: string, manifest: string, log: (line: stri
   const saved = readJson<{ config: unknown }>(path.join(dir, 'config.json'));
   const config = ClipEmojiConfigSchema.parse(saved.config);
   const ckpt = await loadCheckpoint(path.join(dir, CHECKPOINT_FILE));
-  const tokenizer = BpeTokenizer.fromJSON(ckpt.meta.tokenizer);
+  const tokenizer = await loadTokenizer(ckpt.meta.tokenizer);
   const model = buildDualEncoder(config, tokenizer.vocabSize);
   const tensors = toTensors(ckpt);
   for (const [n, v] of model.namedVariables()) {

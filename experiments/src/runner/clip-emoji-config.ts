@@ -1,5 +1,5 @@
 import { TextTransformerConfigSchema, VitConfigSchema } from '@modalab/core';
-import { DataPolicySchema, ImageAugmentSchema } from '@modalab/data';
+import { DataPolicySchema, ImageAugmentSchema, TIKTOKEN_ENCODINGS } from '@modalab/data';
 import { z } from 'zod';
 
 // The text tower's vocabSize and contextLength come from the tokenizer section, so they are
@@ -32,7 +32,8 @@ export const ClipEmojiConfigSchema = z
       .refine((d) => d.trainStyle !== d.otherStyle, { message: 'otherStyle must differ from trainStyle', path: ['otherStyle'] }),
     tokenizer: z
       .object({
-        vocabSize: z.number().int().min(260).default(1000).describe('256 bytes + specials + merges; 1000 covers emoji vocabulary'),
+        kind: z.enum(['bpe', ...TIKTOKEN_ENCODINGS]).default('bpe').describe('bpe: trained on the training captions; or a pretrained tiktoken vocabulary shipped in js-tiktoken (large embedding tables: cl100k has 100k tokens)'),
+        vocabSize: z.number().int().min(260).default(1000).describe('bpe only: 256 bytes + specials + merges; 1000 covers emoji vocabulary'),
         contextLength: z.number().int().min(3).default(16),
       })
       .strict(),

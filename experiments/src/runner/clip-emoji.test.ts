@@ -135,4 +135,14 @@ describe('runClipEmoji (tiny quickstart)', () => {
     const aborted = fs.readdirSync(root).filter((d) => d.startsWith('own-') && fs.existsSync(path.join(root, d, 'config.json'))).map((d) => path.join(root, d));
     expect(aborted.some((d) => fs.existsSync(path.join(d, 'data-report.json')) && !fs.existsSync(path.join(d, 'summary.json')))).toBe(true);
   });
+
+  it('trains with a pretrained tiktoken vocabulary and resumes with it', async () => {
+    const config = tinyConfig(['tokenizer.kind="gpt2"', 'train.steps=3']);
+    const stopped = await runClipEmoji('tik', config, { runsRoot: root, stopAfter: 2, ...quiet });
+    expect(readJson<{ kind: string; encoding: string }>(path.join(stopped.runDir, 'tokenizer.json'))).toEqual({ kind: 'tiktoken', encoding: 'gpt2' });
+    const resumed = await runClipEmoji('tik', undefined, { resume: stopped.runDir, ...quiet });
+    expect(resumed.finished).toBe(true);
+    const summary = readJson<Record<string, number>>(path.join(stopped.runDir, 'summary.json'));
+    expect(summary.parameters).toBeGreaterThan(50257 * 16); // the text tower's embedding table alone
+  });
 });

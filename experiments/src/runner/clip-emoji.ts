@@ -9,7 +9,7 @@ import {
   toTensors,
   warmupCosine,
 } from '@modalab/core';
-import { augmentImages, BpeTokenizer } from '@modalab/data';
+import { augmentImages, BpeTokenizer, loadTokenizer, TiktokenTokenizer } from '@modalab/data';
 import { loadPairedData, type PairedData } from './paired-data.js';
 import { embeddingGeometry, gapShiftSweep, pca, rankRetrieval, zeroShotClassifier, zeroShotEvaluate, type ZeroShotResult } from '@modalab/eval';
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildDualEncoder } from './build-model.js';
 import { type ClipEmojiConfig, ClipEmojiConfigSchema } from './clip-emoji-config.js';
-import { embedImages, embedTexts, imageBatch, textBatch } from './embed.js';
+import { embedImages, embedTexts, imageBatch, textBatch, type TextTokenizer } from './embed.js';
 import { flattenResults, formatResults, retrievalBothWays, type SplitResults } from './evaluate.js';
 import { ProgressBar, formatDuration } from './progress.js';
 import { writeClipReport } from './report.js';
@@ -104,13 +104,16 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
 
   // Tokenizer: trained on training captions only, so held-out names may split into sub-words.
   const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
-  let tokenizer: BpeTokenizer;
+  let tokenizer: BpeTokenizer | TiktokenTokenizer;
   let ckpt: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
   if (options.resume !== undefined) {
     ckpt = await loadCheckpoint(path.join(runDir, CHECKPOINT_FILE));
-    tokenizer = BpeTokenizer.fromJSON(ckpt.meta.tokenizer);
+    tokenizer = await loadTokenizer(ckpt.meta.tokenizer);
   } else {
-    tokenizer = BpeTokenizer.train(train.flatMap((i) => data.concepts[i]!.captions), { vocabSize: config.tokenizer.vocabSize });
+    tokenizer =
+      config.tokenizer.kind === 'bpe'
+        ? BpeTokenizer.train(train.flatMap((i) => data.concepts[i]!.captions), { vocabSize: config.tokenizer.vocabSize })
+        : await TiktokenTokenizer.load(config.tokenizer.kind);
     await writeJson(path.join(runDir, 'tokenizer.json'), tokenizer.toJSON());
   }
 
@@ -389,7 +392,7 @@ export interface EmojiEvaluation {
 export const ZERO_SHOT_TEMPLATES = ['{}', 'an emoji of {}', 'a {} emoji'];
 export const GAP_SHIFT_LAMBDAS = [-0.5, -0.25, 0, 0.25, 0.5, 0.75];
 
-export async function evaluateEmoji(model: DualEncoder, tokenizer: BpeTokenizer, data: PairedData, config: ClipEmojiConfig, train: number[], test: number[]): Promise<EmojiEvaluation> {
+export async function evaluateEmoji(model: DualEncoder, tokenizer: TextTokenizer, data: PairedData, config: ClipEmojiConfig, train: number[], test: number[]): Promise<EmojiEvaluation> {
   const { imageSize } = config.data;
   const { ks, batchSize } = config.eval;
   const ctx = config.tokenizer.contextLength;

@@ -35,6 +35,19 @@ export type { DataReportJson } from './pipeline/data-report.js';
 export { decodeDataset, decodeItem } from './pipeline/decode-dataset.js';
 export type { DecodeDatasetOptions, DecodedItem } from './pipeline/decode-dataset.js';
 
+// Batching
+export { BatchSampler } from './batching/batch-sampler.js';
+export type { BatchSamplerOptions, BatchSamplerState, SampledBatch } from './batching/batch-sampler.js';
+export { collateBatch, collateImages, collateTokens, collateVideos, collateWaveforms, CollateError } from './batching/collate.js';
+export type { CollateSample, CollateSpec, CollatedBatch, CropMode, PaddedBatch, StackedBatch, TokenCollateOptions, WaveformCollateOptions } from './batching/collate.js';
+export { prefetch, PrefetchError } from './batching/prefetch.js';
+export type { PrefetchOptions } from './batching/prefetch.js';
+export { TensorCache, TENSOR_CACHE_VERSION, stableStringify } from './batching/tensor-cache.js';
+export type { CachedArray, CachedDtype, CachedTensor, CachedTensors, TensorCacheKey, TensorCacheResult, TransformDescription } from './batching/tensor-cache.js';
+export { randomGain, randomTimeShift, specAugment } from './batching/audio-augment.js';
+export type { SpecAugmentOptions, TimeShiftOptions } from './batching/audio-augment.js';
+export { sampleCaptions } from './batching/caption-sampling.js';
+
 // Checking
 export { checkDataset, formatDatasetCheck } from './check/check-dataset.js';
 export type { CheckDatasetOptions, DatasetCheck, Stats } from './check/check-dataset.js';
@@ -43,6 +56,9 @@ export type { CheckDatasetOptions, DatasetCheck, Stats } from './check/check-dat
 export { BpeTokenizer, BpeTrainOptionsSchema } from './tokenize/bpe-tokenizer.js';
 export type { BpeTrainOptions, EncodedBatch } from './tokenize/bpe-tokenizer.js';
 export type { BpeJson } from './tokenize/bpe-json.js';
+export { TiktokenTokenizer, TIKTOKEN_ENCODINGS } from './tokenize/tiktoken-tokenizer.js';
+export type { TiktokenEncoding, TiktokenJson } from './tokenize/tiktoken-tokenizer.js';
+export { loadTokenizer } from './tokenize/load-tokenizer.js';
 
 // Datasets
 export { heldOutSplit } from './datasets/held-out-split.js';
