@@ -9,7 +9,7 @@ import {
   toTensors,
   warmupCosine,
 } from '@modalab/core';
-import { augmentImages, BpeTokenizer, loadTokenizer, TiktokenTokenizer } from '@modalab/data';
+import { augmentImages, BatchSampler, type BatchSamplerState, BpeTokenizer, loadTokenizer, TiktokenTokenizer } from '@modalab/data';
 import { loadPairedData, type PairedData } from './paired-data.js';
 import { embeddingGeometry, gapShiftSweep, pca, rankRetrieval, zeroShotClassifier, zeroShotEvaluate, type ZeroShotResult } from '@modalab/eval';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,7 +22,6 @@ import { flattenResults, formatResults, retrievalBothWays, type SplitResults } f
 import { ProgressBar, formatDuration } from './progress.js';
 import { writeClipReport } from './report.js';
 import { createRunDir, gitCommit, MetricsLog, readJson, writeJson } from './run-dir.js';
-import { EpochSampler, type SamplerState } from './sampler.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.ckpt';
 export const EVALUATION_FILE = 'evaluation.json';
@@ -123,7 +122,12 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   log(`model: ${model.parameterCount().toLocaleString('en')} parameters`);
 
   let step = 0;
-  let sampler: EpochSampler;
+  if (train.length < config.train.batchSize) {
+    throw new Error(`train.batchSize ${config.train.batchSize} is larger than the ${train.length} training items`);
+  }
+  // Batches of distinct items, the last partial batch of an epoch dropped: a repeated item would be a false negative for InfoNCE.
+  let sampler: BatchSampler;
+  let epoch = 0;
   let captionRng: Rng;
   let augmentRng: Rng;
   let elapsedBefore = 0;
@@ -139,14 +143,14 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     optimizer.loadState(opt, ckpt.meta.optimizerStep as number);
     tf.dispose(Object.values(tensors));
     step = ckpt.meta.step as number;
-    sampler = new EpochSampler(train, config.train.batchSize, ckpt.meta.sampler as SamplerState);
+    sampler = BatchSampler.fromState(ckpt.meta.sampler as unknown as BatchSamplerState);
     captionRng = Rng.fromState(ckpt.meta.captionRng as number[]);
     augmentRng = Rng.fromState(ckpt.meta.augmentRng as number[]);
     elapsedBefore = ckpt.meta.trainSeconds as number;
     await metrics.truncateAfter(step);
     log(`resumed at step ${step}`);
   } else {
-    sampler = new EpochSampler(train, config.train.batchSize, config.seed + 1);
+    sampler = new BatchSampler({ size: train.length, batchSize: config.train.batchSize, seed: config.seed + 1, dropLast: true });
     captionRng = new Rng(config.seed + 2);
     augmentRng = new Rng(config.seed + 6);
   }
@@ -160,7 +164,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
       meta: {
         step,
         optimizerStep: optimizer.stepCount,
-        sampler: sampler.state(),
+        sampler: sampler.state() as unknown as Record<string, unknown>,
         captionRng: captionRng.state(),
         augmentRng: augmentRng.state(),
         trainSeconds: elapsedBefore + trainSeconds(),
@@ -211,7 +215,9 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   let lastLoss = Number.NaN;
   try {
     while (step < stopAt && !interrupted) {
-      const rows = sampler.next();
+      const drawn = sampler.next();
+      epoch = drawn.epoch;
+      const rows = drawn.indices.map((i) => train[i]!);
       const captions = rows.map((i) => trainingCaption(data.concepts[i]!, captionMode, captionRng));
       const raw = imageBatch(trainPixels, config.data.imageSize, rows);
       const augment = config.data.augment;
@@ -245,7 +251,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
         windowStart = now;
         windowSteps = 0;
         const seconds = elapsedBefore + trainSeconds();
-        metrics.append({ step, loss: lastLoss, logitScale: s, temperature: 1 / s, lr, gradNorm: g[0]!, ...perTower, samplesPerSec, epoch: sampler.epoch, seconds, ...(probeNow ? probe() : {}) });
+        metrics.append({ step, loss: lastLoss, logitScale: s, temperature: 1 / s, lr, gradNorm: g[0]!, ...perTower, samplesPerSec, epoch, seconds, ...(probeNow ? probe() : {}) });
         // The probe's own time is not training time.
         windowStart = performance.now();
         bar.update(step, { loss: lastLoss, temperature: 1 / s, samplesPerSec }, step === stopAt);

@@ -52,4 +52,15 @@ describe('augmentImages', () => {
     x.dispose();
     expect(() => ImageAugmentSchema.parse({ flip: true })).toThrow(/flip/);
   });
+
+  it('flips horizontally with the given probability, and only when enabled', () => {
+    const x = images();
+    const still = { scale: [1, 1] as [number, number], ratio: [1, 1] as [number, number], translate: 0, brightness: 0, contrast: 0, saturation: 0 };
+    const flipped = augmentImages(x, ImageAugmentSchema.parse({ ...still, flip: 1 }), new Rng(0));
+    const mirror = tf.reverse(x, 2);
+    assertAllClose(flipped.dataSync(), mirror.dataSync(), { atol: 1e-5 });
+    const never = augmentImages(x, ImageAugmentSchema.parse(still), new Rng(0));
+    assertAllClose(never.dataSync(), x.dataSync(), { atol: 1e-5 });
+    tf.dispose([x, flipped, mirror, never]);
+  });
 });

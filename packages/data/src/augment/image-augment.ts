@@ -14,6 +14,7 @@ export const ImageAugmentSchema = z
     contrast: z.number().min(0).max(1).default(0.2).describe('scale the distance to the per-image mean by [1-c, 1+c]'),
     saturation: z.number().min(0).max(1).default(0.2).describe('scale the distance to grey by [1-s, 1+s]'),
     fill: z.number().min(0).max(1).default(1).describe('value outside the image; 1 = the white emoji background'),
+    flip: z.number().min(0).max(1).default(0).describe('probability of a horizontal flip; 0 by default: a flip changes meaning for arrows, hands and anything that "moves left"'),
   })
   .strict();
 export type ImageAugmentConfig = z.infer<typeof ImageAugmentSchema>;
@@ -32,6 +33,7 @@ export function augmentImages(images: tf.Tensor4D, config: ImageAugmentConfig, r
   const [b, h, w] = images.shape;
   const boxes: number[] = [];
   const factors: number[][] = [[], [], []];
+  const flips: number[] = [];
   for (let i = 0; i < b; i++) {
     const area = uniform(rng, config.scale[0], config.scale[1]);
     const logRatio = uniform(rng, Math.log(config.ratio[0]), Math.log(config.ratio[1]));
@@ -45,6 +47,8 @@ export function augmentImages(images: tf.Tensor4D, config: ImageAugmentConfig, r
     factors[0]!.push(uniform(rng, 1 - config.brightness, 1 + config.brightness));
     factors[1]!.push(uniform(rng, 1 - config.contrast, 1 + config.contrast));
     factors[2]!.push(uniform(rng, 1 - config.saturation, 1 + config.saturation));
+    // Drawn only when enabled, so configs without flips keep their random stream.
+    flips.push(config.flip > 0 && rng.next() < config.flip ? 1 : 0);
   }
   return tf.tidy(() => {
     const boxT = tf.tensor2d(boxes, [b, 4]);
@@ -57,6 +61,10 @@ export function augmentImages(images: tf.Tensor4D, config: ImageAugmentConfig, r
     x = tf.add(mean, tf.mul(tf.sub(x, mean), per(factors[1]!)));
     const grey = tf.mean(x, 3, true);
     x = tf.add(grey, tf.mul(tf.sub(x, grey), per(factors[2]!)));
+    if (flips.some((f) => f === 1)) {
+      const mirrored = tf.image.flipLeftRight(x as tf.Tensor4D);
+      x = tf.where(tf.cast(tf.broadcastTo(per(flips), x.shape), 'bool'), mirrored, x);
+    }
     return tf.clipByValue(x, 0, 1) as tf.Tensor4D;
   });
 }
