@@ -44,6 +44,8 @@ export { gapShiftCurve } from './plots/gap-shift-curve.js';
 export type { GapShiftCurvePoint, GapShiftCurveOptions } from './plots/gap-shift-curve.js';
 export { ablationBars } from './plots/ablation-bars.js';
 export type { AblationBarsOptions, IntervalLike } from './plots/ablation-bars.js';
+export { collapseBars } from './plots/collapse-bars.js';
+export type { CollapseBarsOptions } from './plots/collapse-bars.js';
 export type { FigureSpec } from './plots/figure.js';
 
 // linalg (float64 on plain arrays: tfjs has no eigh/SVD)
@@ -64,6 +66,17 @@ export type { RankMeOptions, RankMeOutput } from './diagnostics/rank-me.js';
 export { embeddingGeometry } from './diagnostics/embedding-geometry.js';
 export type { EmbeddingGeometryOutput, EmbeddingGeometryOptions, ModalityGeometry, PairGeometry } from './diagnostics/embedding-geometry.js';
 export type { EmbeddingInput } from './diagnostics/sphere.js';
+
+// modality collapse of fusion models (perceptual score, ablations, unimodal vs fused, gradient shares, RankMe)
+export { permutationImportance, ablationDrop, unimodalVsFused, permuteRows, ablate } from './collapse/ablation.js';
+export type { ModalityInputs, ModalityScore, ModalityScorer, AblationKind, ModalityDrop, PermutationImportanceOptions, PermutationImportanceOutput, AblationOptions, AblationOutput, UnimodalVsFusedOptions, UnimodalVsFusedOutput } from './collapse/ablation.js';
+export { gradNormRatio, gradNormHistory } from './collapse/grad-norm-ratio.js';
+export type { GradNormPoint, GradNormRatioOptions, GradNormRatioOutput } from './collapse/grad-norm-ratio.js';
+export { fusionInputRank } from './collapse/fusion-input-rank.js';
+export type { FusionInputRankOutput } from './collapse/fusion-input-rank.js';
+export { fusionClassifierScorer } from './collapse/fusion-classifier-scorer.js';
+export { collapseReport, runCollapseDiagnostics, DEFAULT_COLLAPSE_THRESHOLDS } from './collapse/collapse-report.js';
+export type { CollapseReport, CollapseReportInput, CollapseReportOptions, CollapseThresholds, ModalityCollapseRecord, RunCollapseDiagnosticsOptions } from './collapse/collapse-report.js';
 
 // project (2-D views of embeddings)
 export { pca, pcaTransform } from './project/pca.js';

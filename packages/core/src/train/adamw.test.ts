@@ -68,3 +68,21 @@ describe('AdamW', () => {
     for (const n of ['image.blocks.0.attn.qkv.weight', 'text.embed.weight', 'imageProjection.weight']) expect(defaultNoDecay(n), n).toBe(false);
   });
 });
+
+describe('optimizer state', () => {
+  it('AdamW and Sgd hold exactly their moment variables and free them on dispose', async () => {
+    const { Sgd } = await import('./sgd.js');
+    const w = tf.variable(tf.zeros([3, 2]), true);
+    const b = tf.variable(tf.zeros([2]), true);
+    const params = new Map([['w', w], ['b', b]]);
+    const before = tf.memory().numTensors;
+    const adam = new AdamW(params);
+    expect(tf.memory().numTensors - before).toBe(4); // m and v per parameter, nothing else
+    adam.dispose();
+    const sgd = new Sgd(params, { momentum: 0.9 });
+    expect(tf.memory().numTensors - before).toBe(2);
+    sgd.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([w, b]);
+  });
+});

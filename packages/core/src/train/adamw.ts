@@ -48,8 +48,8 @@ export class AdamW implements Optimizer {
     this.names = entries.map(([n]) => n);
     this.params = entries.map(([, p]) => p);
     this.decay = this.names.map((n) => !noDecay(n));
-    this.m = this.params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = this.params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = this.params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = this.params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** Names of the parameters that receive weight decay (for logging and tests). */

@@ -15,8 +15,8 @@ export interface NonFiniteGuardOptions {
  */
 export class NonFiniteGuard {
   readonly maxConsecutive: number;
-  private readonly consecutive = tf.variable(tf.scalar(0), false);
-  private readonly total = tf.variable(tf.scalar(0), false);
+  private readonly consecutive = tf.tidy(() => tf.variable(tf.scalar(0), false));
+  private readonly total = tf.tidy(() => tf.variable(tf.scalar(0), false));
 
   constructor(options: NonFiniteGuardOptions) {
     if (!Number.isInteger(options.maxConsecutive) || options.maxConsecutive < 1) {

@@ -43,7 +43,7 @@ export class Sgd implements Optimizer {
     this.names = entries.map(([n]) => n);
     this.params = entries.map(([, p]) => p);
     this.decay = this.names.map((n) => !noDecay(n));
-    this.buf = this.params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.buf = this.params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   step(lossFn: () => tf.Scalar, lr: number): StepOutput {
