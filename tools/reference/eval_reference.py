@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Reference numbers for @modalab/eval's linalg, diagnostics, project, stats, retrieval (mAP)
-and probes modules.
+"""Reference numbers for @modalab/eval's linalg, diagnostics, project, stats, retrieval (mAP),
+probes and captioning (BLEU) modules.
 
 Independent implementations in numpy (and scikit-learn for PCA, average precision and the
 logistic-regression probe), written without looking at the TypeScript beyond the
@@ -9,11 +9,13 @@ numpy seed and stored in the fixture beside the expected outputs, so the TypeScr
 need no RNG parity -- except the bootstrap, for which this script re-implements the sfc32
 generator of @modalab/core's Rng so the resample indices are the same draws.
 
-Run from the repository root with Debian's python (numpy 1.24, scikit-learn 1.2):
+Run from the repository root with Debian's python (numpy 1.24, scikit-learn 1.2, and nltk 3.8
+from python3-nltk for BLEU):
 
-    /usr/bin/python3 tools/reference/eval_reference.py
+    /usr/bin/python3 tools/reference/eval_reference.py [fixture ...]
 
-It rewrites packages/eval/src/{linalg,diagnostics,project,stats,retrieval,probes}/fixtures/*.json.
+With no arguments it rewrites packages/eval/src/{linalg,diagnostics,project,stats,retrieval,
+probes,captioning}/fixtures/*.json; with names (e.g. `bleu`) only those fixtures.
 """
 import json
 import math
@@ -324,10 +326,103 @@ def probes_fixture():
     })
 
 
+# ------------------------------------------------------------------------------------ captioning
+def bleu_fixture():
+    """Corpus BLEU against nltk.translate.bleu_score.corpus_bleu (no smoothing, weights 0.25 x 4).
+
+    nltk agrees with bleu.ts on the closest reference length (the shorter on a tie) and the
+    brevity penalty (1 if c > r, 0 if c = 0, else exp(1 - r/c)). It differs in two places, so
+    the cases keep to inputs where the definitions agree:
+      - modified_precision floors each sentence's n-gram count at 1 (max(1, count)), so a
+        candidate with fewer than n words adds 1 to the corpus denominator of order n where
+        bleu.ts adds 0. Every candidate here has at least 4 words.
+      - with no smoothing, an order with 0 matches is replaced by sys.float_info.min, so nltk
+        returns about 1e-77 (with a warning) where bleu.ts returns exactly 0; a corpus with no
+        unigram match returns exactly 0 in both.
+    Candidates and references are stored as token lists (the tokenizer is not under test).
+    """
+    import sys
+    import warnings
+    from fractions import Fraction
+    import nltk
+    from nltk.translate.bleu_score import brevity_penalty, closest_ref_length, corpus_bleu, modified_precision
+    t = str.split
+    cases = [
+        ('captions, several references each', [
+            ('a man riding a horse on a beach', ['a man rides a horse along the beach', 'a person riding a brown horse on the sand',
+                                                  'a man on a horse at the beach', 'man riding a horse near the ocean']),
+            ('two dogs playing in the snow', ['two dogs play in the snow', 'a pair of dogs running through snow',
+                                              'two dogs are playing together in deep snow']),
+            ('a plate of food with broccoli and rice', ['a plate with broccoli rice and chicken', 'a plate of food with rice and broccoli',
+                                                         'a white plate of rice and vegetables']),
+        ]),
+        ('brevity penalty: candidates shorter than every reference', [
+            ('a cat on a couch', ['a grey cat sleeping on a red couch', 'a cat is lying on the couch in the living room']),
+            ('people walking down a street', ['a group of people walking down a busy city street', 'many people walk down a street at night']),
+        ]),
+        ('closest reference length: a tie takes the shorter, a nearer longer one is used', [
+            # c = 5 between references of 4 and 6 words: r = 4 (nltk and bleu.ts; the longer would give 6).
+            ('the red bus is parked', ['the red bus parked', 'a red bus is parked outside']),
+            # c = 6 with references of 2 and 9 words: the nearer is the longer one, r = 9.
+            ('a train at the station platform', ['a train', 'a long passenger train waiting at the station platform']),
+        ]),
+        ('clipping: a repeated word counts at most as often as in one reference', [
+            ('the the the the the the', ['the cat is on the mat', 'there is a cat on the mat']),
+            ('a dog and a dog and a dog', ['a dog and a cat', 'a dog chasing a dog in a park']),
+        ]),
+        ('no 4-gram match anywhere: BLEU-4 is 0 (nltk ~1e-77), BLEU-1..3 are not', [
+            ('a small dog runs across the green grass', ['a small dog running on grass', 'the dog runs across a green field']),
+            ('a woman holding an umbrella in rain', ['a woman with an umbrella walking in the rain', 'woman holding umbrella in the rain']),
+        ]),
+        ('identical to one reference', [
+            ('a bowl of fresh fruit on a table', ['fruit in a bowl', 'a bowl of fresh fruit on a table']),
+        ]),
+    ]
+    # Random corpus over a small vocabulary so higher-order matches happen by chance.
+    rng = np.random.default_rng(12)
+    vocab = 'a the dog cat on in'.split()
+    random_items = []
+    for _ in range(25):
+        cand = ' '.join(rng.choice(vocab, size=int(rng.integers(4, 13))))
+        refs = [' '.join(rng.choice(vocab, size=int(rng.integers(2, 15)))) for _ in range(int(rng.integers(1, 6)))]
+        random_items.append((cand, refs))
+    cases.append(('random corpus: 25 candidates of 4-12 words, 1-5 references of 2-14 words, 6-word vocabulary', random_items))
+
+    weights = [(1.0,), (1 / 2,) * 2, (1 / 3,) * 3, (1 / 4,) * 4]
+    out = []
+    for name, items in cases:
+        hyps = [t(c) for c, _ in items]
+        refs = [[t(x) for x in rs] for _, rs in items]
+        assert all(len(h) >= 4 for h in hyps), f'{name}: a candidate under 4 words would hit the max(1, count) difference'
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # method0's "0 counts of n-gram overlaps" warning
+            bleu_n = [float(x) for x in corpus_bleu(refs, hyps, weights=weights)]
+        nums = [sum(modified_precision(rs, h, n).numerator for rs, h in zip(refs, hyps)) for n in range(1, 5)]
+        dens = [sum(modified_precision(rs, h, n).denominator for rs, h in zip(refs, hyps)) for n in range(1, 5)]
+        c = sum(len(h) for h in hyps)
+        r_len = sum(closest_ref_length(rs, len(h)) for rs, h in zip(refs, hyps))
+        out.append({
+            'name': name, 'candidates': hyps, 'references': refs,
+            'bleu': bleu_n[3], 'bleuN': bleu_n,
+            'precisions': [float(Fraction(a, b)) for a, b in zip(nums, dens)], 'matches': nums, 'totals': dens,
+            'brevityPenalty': float(brevity_penalty(r_len, c)), 'candidateLength': c, 'referenceLength': r_len,
+        })
+    write('captioning', 'bleu.json', {
+        'nltk': nltk.__version__, 'python': sys.version.split()[0],
+        'call': 'corpus_bleu(references, candidates, weights=[(1,), (1/2,)*2, (1/3,)*3, (1/4,)*4]), no smoothing',
+        'cases': out,
+    })
+
+
+FIXTURES = {
+    'linalg': linalg_fixture, 'diagnostics': diagnostics_fixture, 'project': project_fixture,
+    'stats': stats_fixture, 'retrieval': retrieval_fixture, 'probes': probes_fixture, 'bleu': bleu_fixture,
+}
+
 if __name__ == '__main__':
-    linalg_fixture()
-    diagnostics_fixture()
-    project_fixture()
-    stats_fixture()
-    retrieval_fixture()
-    probes_fixture()
+    import sys
+    names = sys.argv[1:] or list(FIXTURES)
+    for unknown in [n for n in names if n not in FIXTURES]:
+        sys.exit(f'Unknown fixture {unknown!r}. Known: {", ".join(FIXTURES)}')
+    for n in names:
+        FIXTURES[n]()
