@@ -1,11 +1,14 @@
 // @modalab/eval: retrieval metrics, probes, captioning and VQA scores, embedding-geometry
-// diagnostics, PCA, statistics, plotly figure specs, and self-contained HTML/PNG reports.
+// diagnostics, PCA/t-SNE/UMAP, statistics, arquero results tables, plotly figure specs, and
+// self-contained HTML/PNG reports.
 
 // retrieval
 export { rankRetrieval, bestPositiveRanks, retrievalPerQuery } from './retrieval/rank-retrieval.js';
 export type { RankRetrievalOptions, RetrievalResult, RetrievalPerQueryOutput } from './retrieval/rank-retrieval.js';
 export { chanceRecallAtK, chanceBestRank } from './retrieval/chance.js';
 export { similarityMatrix } from './retrieval/similarity-matrix.js';
+export { retrievalAllPairs } from './retrieval/all-pairs.js';
+export type { RetrievalAllPairsOptions, RetrievalAllPairsOutput } from './retrieval/all-pairs.js';
 
 // probes on frozen embeddings (k-NN and linear probe with a weight-decay sweep)
 export { knnProbe } from './probes/knn-probe.js';
@@ -83,6 +86,12 @@ export { pca, pcaTransform } from './project/pca.js';
 export type { PcaOptions, PcaModel, PcaOutput } from './project/pca.js';
 export { tsne } from './project/tsne.js';
 export type { TsneOptions, TsneOutput } from './project/tsne.js';
+export { umap } from './project/umap.js';
+export type { UmapOptions, UmapOutput } from './project/umap.js';
+
+// tables (arquero: results as tables, written as CSV or Arrow, printed in the terminal)
+export { resultsTable, writeTable, formatTable } from './tables/results-table.js';
+export type { ResultsTable, FormatTableOptions } from './tables/results-table.js';
 
 // stats (seeded bootstrap, seeds, paired tests; no scipy)
 export { bootstrapCi, pairedBootstrap } from './stats/bootstrap.js';

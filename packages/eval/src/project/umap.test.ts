@@ -1,0 +1,93 @@
+import { Rng } from '@modalab/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { umap } from './umap.js';
+
+/** `perCluster` points around each of `clusters` centres 10 apart on separate axes, noise std 1, in d dims (as in tsne.test.ts). */
+function blobs(clusters: number, perCluster: number, d: number, seed: number): { x: number[][]; labels: number[] } {
+  const rng = new Rng(seed);
+  const x: number[][] = [];
+  const labels: number[] = [];
+  for (let c = 0; c < clusters; c++) {
+    for (let i = 0; i < perCluster; i++) {
+      x.push(Array.from({ length: d }, (_, j) => (j === c ? 10 : 0) + rng.normal()));
+      labels.push(c);
+    }
+  }
+  return { x, labels };
+}
+
+describe('umap', () => {
+  const { x, labels } = blobs(3, 20, 10, 2);
+  const options = { seed: 5, nNeighbors: 10, epochs: 200 };
+
+  it('is deterministic per seed, and does not touch Math.random', () => {
+    const original = Math.random;
+    Math.random = () => {
+      throw new Error('Math.random was called');
+    };
+    try {
+      const a = umap(x, options);
+      const b = umap(x, options);
+      expect(a.embedding).toEqual(b.embedding);
+      const c = umap(x, { ...options, seed: 6 });
+      expect(c.embedding).not.toEqual(a.embedding);
+      expect(a.embedding.length).toBe(60);
+      expect(a.embedding[0]!.length).toBe(2);
+      expect(a.embedding.flat().every(Number.isFinite)).toBe(true);
+    } finally {
+      Math.random = original;
+    }
+  });
+
+  it.each([1, 5, 8])('keeps well-separated clusters separated (seed %i)', (seed) => {
+    const { embedding } = umap(x, { ...options, seed });
+    // Every point's nearest neighbour in the layout is from its own cluster...
+    embedding.forEach((yi, i) => {
+      let best = -1;
+      let bestD = Number.POSITIVE_INFINITY;
+      embedding.forEach((yj, j) => {
+        if (i === j) return;
+        const d = (yi[0]! - yj[0]!) ** 2 + (yi[1]! - yj[1]!) ** 2;
+        if (d < bestD) [best, bestD] = [j, d];
+      });
+      expect(labels[best]).toBe(labels[i]);
+    });
+    // ...and the smallest gap between centroids exceeds 2x the largest cluster radius (RMS).
+    const centroids = [0, 1, 2].map((c) => {
+      const pts = embedding.filter((_, i) => labels[i] === c);
+      return [0, 1].map((k) => pts.reduce((s, p) => s + p[k]!, 0) / pts.length);
+    });
+    const radius = Math.max(
+      ...[0, 1, 2].map((c) => {
+        const pts = embedding.filter((_, i) => labels[i] === c);
+        return Math.sqrt(pts.reduce((s, p) => s + (p[0]! - centroids[c]![0]!) ** 2 + (p[1]! - centroids[c]![1]!) ** 2, 0) / pts.length);
+      }),
+    );
+    let minGap = Number.POSITIVE_INFINITY;
+    for (let a = 0; a < 3; a++) for (let b = a + 1; b < 3; b++) minGap = Math.min(minGap, Math.hypot(centroids[a]![0]! - centroids[b]![0]!, centroids[a]![1]! - centroids[b]![1]!));
+    expect(minGap).toBeGreaterThan(2 * radius);
+  });
+
+  it('accepts a tensor, leaks none, and honours components', () => {
+    const t = tf.tensor2d(x.slice(0, 12));
+    umap(t, { seed: 1, nNeighbors: 4, epochs: 20 });
+    const before = tf.memory().numTensors;
+    const { embedding } = umap(t, { seed: 1, nNeighbors: 4, epochs: 20, components: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(embedding.length).toBe(12);
+    expect(embedding[0]!.length).toBe(3);
+    t.dispose();
+  });
+
+  it('rejects bad arguments with their names', () => {
+    expect(() => umap(x.slice(0, 10), { seed: 0 })).toThrow(/need more points than nNeighbors, received 10 points with nNeighbors 15/);
+    expect(() => umap(x.slice(0, 5), { seed: 0, nNeighbors: 5 })).toThrow(/received 5 points with nNeighbors 5; lower nNeighbors below 5/);
+    expect(() => umap(x, { seed: Number.NaN })).toThrow(/seed must be a finite number/);
+    expect(() => umap(x, { seed: 0, components: 0 })).toThrow(/components must be an integer >= 1, received 0/);
+    expect(() => umap(x, { seed: 0, nNeighbors: 1 })).toThrow(/nNeighbors must be an integer >= 2, received 1/);
+    expect(() => umap(x, { seed: 0, minDist: -0.1 })).toThrow(/minDist must be in \[0, 1\]/);
+    expect(() => umap(x, { seed: 0, epochs: 0 })).toThrow(/epochs must be an integer >= 1, received 0/);
+    expect(() => umap([[1, Number.NaN], [0, 0], [1, 1]], { seed: 0, nNeighbors: 2 })).toThrow(/x\[0\]\[1\] is NaN/);
+  });
+});
