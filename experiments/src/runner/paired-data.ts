@@ -1,5 +1,6 @@
 import { heldOutSplit } from '@modalab/data';
-import { DataReport, decodeDataset, loadEmoji, readDataset } from '@modalab/data';
+import { DataReport, decodeDataset, defaultCacheDir, loadEmoji, readDataset, TensorCache } from '@modalab/data';
+import * as path from 'node:path';
 import type { ClipEmojiConfig } from './clip-emoji-config.js';
 
 /** One thing an image shows, with its texts: an emoji concept, or an item of the user's dataset. */
@@ -51,7 +52,9 @@ export async function loadPairedData(config: ClipEmojiConfig, runDir: string): P
   const report = new DataReport(config.data.policy, { path: read.path, format: read.format, root: read.root });
   let items: Awaited<ReturnType<typeof decodeDataset>>['items'];
   try {
-    ({ items } = await decodeDataset(read, { policy: config.data.policy, image: { size: imageSize }, report }));
+    // Decoded images are cached by file content and size: a second run on the same data skips decoding.
+    const cache = new TensorCache(path.join(defaultCacheDir(), 'tensors'));
+    ({ items } = await decodeDataset(read, { policy: config.data.policy, image: { size: imageSize }, report, cache }));
   } finally {
     await report.write(runDir);
   }

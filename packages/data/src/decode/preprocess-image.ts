@@ -3,6 +3,8 @@ import { DataError } from '../errors.js';
 
 /** Larger images are refused before decoding: 90 MP is a 9500x9500 photo, about 270 MB of RGB. */
 export const DEFAULT_MAX_PIXELS = 90_000_000;
+/** Bump when the decode/resize/flatten pipeline below changes: caches of its output key on it. */
+export const IMAGE_PREPROCESS_VERSION = 1;
 
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this (checked from the header, before decoding). */

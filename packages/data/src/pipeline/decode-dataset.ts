@@ -2,13 +2,14 @@ import { refineImageCode } from '../decode/image-sniff.js';
 import { loadImage } from '../decode/load-image.js';
 import { mapLimit } from '../decode/map-limit.js';
 import { messageOf, reasonCodeOf, type Modality } from '../decode/media-error.js';
-import type { DecodeImageOptions } from '../decode/preprocess-image.js';
+import { IMAGE_PREPROCESS_VERSION, type DecodeImageOptions } from '../decode/preprocess-image.js';
 import { loadVideo, loadVideoAudio, type LoadVideoOptions, type VideoLimits } from '../decode/video.js';
 import { loadWav, type LoadWavOptions } from '../decode/wav.js';
 import { DataError } from '../errors.js';
 import type { BadItem, DatasetItem, ReadDatasetResult } from '../manifest/dataset-types.js';
 import type { DataPolicyInput } from './data-policy.js';
 import { DataReport } from './data-report.js';
+import type { TensorCache } from '../batching/tensor-cache.js';
 
 export interface DecodeDatasetOptions {
   /** `strict` or `skip` (with abort limits); see `DataPolicySchema`. */
@@ -23,6 +24,8 @@ export interface DecodeDatasetOptions {
   concurrency?: number;
   /** Continue an existing report (a later epoch, another split). */
   report?: DataReport;
+  /** Decoded images are cached here, keyed by file content and transform: a second run skips decoding. */
+  cache?: TensorCache;
 }
 
 export interface DecodedItem {
@@ -87,7 +90,7 @@ export async function decodeItem(item: DatasetItem, options: Omit<DecodeDatasetO
   };
   const { image, audio, video } = options;
   const steps: Array<[Modality, string | undefined, () => Promise<void>]> = [
-    ['image', image === undefined ? undefined : item.image, async () => void (decoded.image = await loadImage(item.image as string, (image as { size: number }).size, image))],
+    ['image', image === undefined ? undefined : item.image, async () => void (decoded.image = await decodeImageCached(item.image as string, image as { size: number } & DecodeImageOptions, options.cache))],
     ['audio', audio === undefined ? undefined : item.audio, async () => void (decoded.audio = (await loadWav(item.audio as string, audio)).samples)],
     ['video', video === undefined ? undefined : item.video, async () => void (decoded.video = (await loadVideo(item.video as string, video as LoadVideoOptions)).frames)],
   ];
@@ -102,4 +105,11 @@ export async function decodeItem(item: DatasetItem, options: Omit<DecodeDatasetO
     if (bad !== undefined) return bad;
   }
   return decoded;
+}
+
+async function decodeImageCached(file: string, image: { size: number } & DecodeImageOptions, cache: TensorCache | undefined): Promise<Float32Array> {
+  if (cache === undefined) return loadImage(file, image.size, image);
+  const transform = { op: 'image', size: image.size, preprocess: IMAGE_PREPROCESS_VERSION, maxPixels: image.maxPixels ?? null };
+  const { tensors } = await cache.getOrBuild(file, transform, async () => ({ image: { data: await loadImage(file, image.size, image), shape: [image.size, image.size, 3] } }));
+  return tensors.image!.data as Float32Array;
 }

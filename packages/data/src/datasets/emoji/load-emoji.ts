@@ -1,3 +1,4 @@
+import { IMAGE_PREPROCESS_VERSION } from '../../decode/preprocess-image.js';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
@@ -12,7 +13,7 @@ import { CLDR_SOURCE, readCldr, readStylePackage, STYLE_SOURCES, type StylePacka
 import type { CacheOutcome, EmojiCard, EmojiConcept, EmojiDataset, ImageSet } from './emoji-types.js';
 
 /** Bump when decoding changes (kernel, background, crop) so cached pixels from the old code are not reused. */
-export const EMOJI_PREPROCESS_VERSION = 1;
+export const EMOJI_PREPROCESS_VERSION = IMAGE_PREPROCESS_VERSION;
 
 /**
  * The emoji of emoji-datasource that have an image in every requested style, with captions from
