@@ -20,8 +20,6 @@ export { probeVideo, loadVideo, loadVideoAudio } from './decode/video.js';
 export type { LoadVideoAudioOptions, LoadVideoOptions, VideoClip, VideoInfo, VideoLimits, VideoToolOptions } from './decode/video.js';
 
 // Manifests
-export { readManifest } from './manifest/read-manifest.js';
-export type { ManifestItem } from './manifest/read-manifest.js';
 
 export { readDataset, FOLDER_IMAGE_EXTENSIONS } from './manifest/read-dataset.js';
 export type { ReadDatasetOptions } from './manifest/read-dataset.js';

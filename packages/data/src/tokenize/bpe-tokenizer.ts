@@ -11,6 +11,7 @@ import {
 } from './bpe-json.js';
 import { learnMerges, MAX_VOCAB, mergePair, pairKey } from './bpe-train.js';
 import { normalizeText, splitChunks } from './pre-tokenize.js';
+import { encodeBatchWith } from './encode-batch.js';
 
 export const BpeTrainOptionsSchema = z
   .object({
@@ -149,20 +150,7 @@ export class BpeTokenizer {
    * `contextLength - 2` tokens and still ends with EOT (the text encoder pools at EOT).
    */
   encodeBatch(texts: readonly string[], contextLength: number): EncodedBatch {
-    if (!Number.isInteger(contextLength) || contextLength < 2) {
-      throw new RangeError(`encodeBatch: contextLength must be an integer >= 2 (room for BOS and EOT), got ${contextLength}`);
-    }
-    const ids = new Int32Array(texts.length * contextLength).fill(this.padId); // [B, T]
-    const lengths = new Int32Array(texts.length); // [B]
-    texts.forEach((text, row) => {
-      const tokens = this.encode(text).slice(0, contextLength - 2);
-      const base = row * contextLength;
-      ids[base] = this.bosId;
-      ids.set(tokens, base + 1);
-      ids[base + 1 + tokens.length] = this.eotId;
-      lengths[row] = tokens.length + 2;
-    });
-    return { ids, lengths, contextLength };
+    return encodeBatchWith((text) => this.encode(text), this, texts, contextLength);
   }
 
   /** Applies merges lowest rank first, which replays training's order on this chunk. */

@@ -1,5 +1,6 @@
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { EncodedBatch } from './bpe-tokenizer.js';
+import { encodeBatchWith } from './encode-batch.js';
 
 /** The pretrained vocabularies js-tiktoken ships (its rank files are in the npm package: no download). */
 export const TIKTOKEN_ENCODINGS = ['gpt2', 'r50k_base', 'p50k_base', 'cl100k_base', 'o200k_base'] as const;
@@ -58,20 +59,7 @@ export class TiktokenTokenizer {
   }
 
   encodeBatch(texts: readonly string[], contextLength: number): EncodedBatch {
-    if (!Number.isInteger(contextLength) || contextLength < 2) {
-      throw new RangeError(`encodeBatch: contextLength must be an integer >= 2 (room for BOS and EOT), got ${contextLength}`);
-    }
-    const ids = new Int32Array(texts.length * contextLength).fill(this.padId); // [B, T]
-    const lengths = new Int32Array(texts.length); // [B]
-    texts.forEach((text, row) => {
-      const tokens = this.encode(text).slice(0, contextLength - 2);
-      const base = row * contextLength;
-      ids[base] = this.bosId;
-      ids.set(tokens, base + 1);
-      ids[base + 1 + tokens.length] = this.eotId;
-      lengths[row] = tokens.length + 2;
-    });
-    return { ids, lengths, contextLength };
+    return encodeBatchWith((text) => this.encode(text), this, texts, contextLength);
   }
 }
 
