@@ -2,6 +2,7 @@ import { Rng } from '@modalab/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { conditionalAffinities, tsne } from './tsne.js';
+import { expectClustersSeparated } from './test-cluster-separation.js';
 
 /** `perCluster` points around each of `clusters` centres 10 apart on separate axes, noise std 1, in d dims. */
 function blobs(clusters: number, perCluster: number, d: number, seed: number): { x: number[][]; labels: number[] } {
@@ -68,31 +69,7 @@ describe('tsne', () => {
 
   it.each([1, 5, 8])('keeps well-separated clusters separated (seed %i)', (seed) => {
     const { embedding, kl } = tsne(x, { ...options, seed });
-    // Every point's nearest neighbour in the layout is from its own cluster...
-    embedding.forEach((yi, i) => {
-      let best = -1;
-      let bestD = Number.POSITIVE_INFINITY;
-      embedding.forEach((yj, j) => {
-        if (i === j) return;
-        const d = (yi[0]! - yj[0]!) ** 2 + (yi[1]! - yj[1]!) ** 2;
-        if (d < bestD) [best, bestD] = [j, d];
-      });
-      expect(labels[best]).toBe(labels[i]);
-    });
-    // ...and the smallest gap between centroids exceeds 2x the largest cluster radius (RMS).
-    const centroids = [0, 1, 2].map((c) => {
-      const pts = embedding.filter((_, i) => labels[i] === c);
-      return [0, 1].map((k) => pts.reduce((s, p) => s + p[k]!, 0) / pts.length);
-    });
-    const radius = Math.max(
-      ...[0, 1, 2].map((c) => {
-        const pts = embedding.filter((_, i) => labels[i] === c);
-        return Math.sqrt(pts.reduce((s, p) => s + (p[0]! - centroids[c]![0]!) ** 2 + (p[1]! - centroids[c]![1]!) ** 2, 0) / pts.length);
-      }),
-    );
-    let minGap = Number.POSITIVE_INFINITY;
-    for (let a = 0; a < 3; a++) for (let b = a + 1; b < 3; b++) minGap = Math.min(minGap, Math.hypot(centroids[a]![0]! - centroids[b]![0]!, centroids[a]![1]! - centroids[b]![1]!));
-    expect(minGap).toBeGreaterThan(2 * radius);
+    expectClustersSeparated(embedding, labels);
     // Optimising lowers KL(P || Q) far below the initial near-collapsed layout's.
     expect(kl).toBeLessThan(tsne(x, { ...options, seed, iterations: 0 }).kl / 2);
   });
