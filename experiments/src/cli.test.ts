@@ -29,6 +29,14 @@ describe('exp CLI: usage', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^quickstart\s+Small CLIP/m);
   });
+  it('prints the usage with --help on every command', () => {
+    for (const command of ['run', 'eval', 'sweep', 'report', 'compare', 'data', 'list']) {
+      const r = exp([command, '--help']);
+      expect(r.code, command).toBe(0);
+      expect(r.stdout).toMatch(/usage: pnpm exp <command>/);
+    }
+  });
+
   it('exits 2 with a message on usage errors', () => {
     for (const [args, message] of [
       [[], /usage: pnpm exp/],

@@ -82,7 +82,7 @@ async function sweepCommand(rest: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError('no command given');
-  if (command === '--help' || command === '-h' || command === 'help') {
+  if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
