@@ -1,27 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runClipEmoji } from './runner/clip-emoji.js';
+import { runScript } from './testing/run-script.js';
 import { tinyConfig } from './testing/tiny-config.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-const tsx = path.join(repo, 'node_modules/.bin/tsx');
 
 /** The real CLI, as `pnpm exp` runs it. */
-function exp(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=source', path.join(here, 'cli.ts'), ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, MODALAB_BACKEND: process.env.MODALAB_BACKEND ?? 'wasm' },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const exp = (args: string[]) => runScript('cli.ts', args);
 
 describe('exp CLI: usage', () => {
   it('lists experiments', () => {

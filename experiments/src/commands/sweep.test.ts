@@ -1,24 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runScript } from '../testing/run-script.js';
 import { TINY_OVERRIDES } from '../testing/tiny-config.js';
 import { parseGrid, planSweep } from './sweep.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../../..');
 
-function exp(args: string[]) {
-  const r = spawnSync(path.join(repo, 'node_modules/.bin/tsx'), ['--conditions=source', path.join(here, '../cli.ts'), ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, MODALAB_BACKEND: process.env.MODALAB_BACKEND ?? 'wasm' },
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const exp = (args: string[]) => runScript('cli.ts', args, 300_000);
 
 describe('sweep planning', () => {
   it('crosses grids in order and parses values as JSON where they parse', () => {

@@ -3,30 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../random/rng.js';
 import { assertAllClose } from '../testing/all-close.js';
 import { clipLoss, LogitScale } from './clip-loss.js';
+import { infoNceRef, unitRows } from './test-reference.js';
 
-/** Float64 reference: symmetric InfoNCE on row vectors (not normalised here; the test inputs are). */
-function referenceLoss(img: number[][], txt: number[][], scale: number): number {
-  const b = img.length;
-  const logits = img.map((a) => txt.map((t) => scale * a.reduce((s, v, k) => s + v * t[k]!, 0)));
-  const lse = (xs: number[]) => {
-    const m = Math.max(...xs);
-    return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
-  };
-  let rows = 0, cols = 0;
-  for (let i = 0; i < b; i++) {
-    rows += lse(logits[i]!) - logits[i]![i]!;
-    cols += lse(logits.map((r) => r[i]!)) - logits[i]![i]!;
-  }
-  return (rows / b + cols / b) / 2;
-}
-
-function randomUnitRows(rng: Rng, b: number, e: number): number[][] {
-  return Array.from({ length: b }, () => {
-    const v = Array.from({ length: e }, () => rng.normal());
-    const n = Math.hypot(...v);
-    return v.map((x) => x / n);
-  });
-}
+const referenceLoss = (img: number[][], txt: number[][], scale: number): number => infoNceRef(img, txt, scale).loss;
 
 describe('clipLoss', () => {
   it('equals ln(B) when all embeddings are identical', () => {
@@ -41,7 +20,7 @@ describe('clipLoss', () => {
   it('matches a float64 reference on random unit vectors (batch 1 and 3)', () => {
     const rng = new Rng(0);
     for (const b of [1, 3]) {
-      const img = randomUnitRows(rng, b, 5), txt = randomUnitRows(rng, b, 5);
+      const img = unitRows(rng, b, 5), txt = unitRows(rng, b, 5);
       const out = clipLoss(tf.tensor2d(img), tf.tensor2d(txt), 14.3);
       assertAllClose(out.loss.dataSync(), [referenceLoss(img, txt, 14.3)], { atol: 1e-5, rtol: 1e-5 }, 'loss');
       expect(out.logits.shape).toEqual([b, b]);
@@ -52,7 +31,7 @@ describe('clipLoss', () => {
   it('has gradients that match central finite differences of the reference (rel. error < 1e-3)', () => {
     const rng = new Rng(1);
     for (const b of [1, 3]) {
-      const img = randomUnitRows(rng, b, 4), txt = randomUnitRows(rng, b, 4);
+      const img = unitRows(rng, b, 4), txt = unitRows(rng, b, 4);
       const scale = 5;
       const [gImg, gTxt] = tf.grads((a: tf.Tensor, t: tf.Tensor) => clipLoss(a as tf.Tensor2D, t as tf.Tensor2D, scale).loss)([
         tf.tensor2d(img),

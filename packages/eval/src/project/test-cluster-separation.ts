@@ -1,4 +1,19 @@
+import { Rng } from '@modalab/core';
 import { expect } from 'vitest';
+
+/** `perCluster` points around each of `clusters` centres 10 apart on separate axes, noise std 1, in d dims. */
+export function blobs(clusters: number, perCluster: number, d: number, seed: number): { x: number[][]; labels: number[] } {
+  const rng = new Rng(seed);
+  const x: number[][] = [];
+  const labels: number[] = [];
+  for (let c = 0; c < clusters; c++) {
+    for (let i = 0; i < perCluster; i++) {
+      x.push(Array.from({ length: d }, (_, j) => (j === c ? 10 : 0) + rng.normal()));
+      labels.push(c);
+    }
+  }
+  return { x, labels };
+}
 
 /**
  * Asserts a 2-D layout keeps labelled clusters apart: every point's nearest neighbour has its

@@ -1,22 +1,8 @@
-import { Rng } from '@modalab/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { conditionalAffinities, tsne } from './tsne.js';
-import { expectClustersSeparated } from './test-cluster-separation.js';
+import { blobs, expectClustersSeparated } from './test-cluster-separation.js';
 
-/** `perCluster` points around each of `clusters` centres 10 apart on separate axes, noise std 1, in d dims. */
-function blobs(clusters: number, perCluster: number, d: number, seed: number): { x: number[][]; labels: number[] } {
-  const rng = new Rng(seed);
-  const x: number[][] = [];
-  const labels: number[] = [];
-  for (let c = 0; c < clusters; c++) {
-    for (let i = 0; i < perCluster; i++) {
-      x.push(Array.from({ length: d }, (_, j) => (j === c ? 10 : 0) + rng.normal()));
-      labels.push(c);
-    }
-  }
-  return { x, labels };
-}
 
 function entropy(row: ArrayLike<number>): number {
   let h = 0;

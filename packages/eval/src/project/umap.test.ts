@@ -1,22 +1,8 @@
-import { Rng } from '@modalab/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { umap } from './umap.js';
-import { expectClustersSeparated } from './test-cluster-separation.js';
+import { blobs, expectClustersSeparated } from './test-cluster-separation.js';
 
-/** `perCluster` points around each of `clusters` centres 10 apart on separate axes, noise std 1, in d dims (as in tsne.test.ts). */
-function blobs(clusters: number, perCluster: number, d: number, seed: number): { x: number[][]; labels: number[] } {
-  const rng = new Rng(seed);
-  const x: number[][] = [];
-  const labels: number[] = [];
-  for (let c = 0; c < clusters; c++) {
-    for (let i = 0; i < perCluster; i++) {
-      x.push(Array.from({ length: d }, (_, j) => (j === c ? 10 : 0) + rng.normal()));
-      labels.push(c);
-    }
-  }
-  return { x, labels };
-}
 
 describe('umap', () => {
   const { x, labels } = blobs(3, 20, 10, 2);

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Linear } from '../../layers/linear.js';
-import { Module } from '../../layers/module.js';
 import { Rng } from '../../random/rng.js';
 import { createEncoder } from '../registry.js';
 import { expectLeakFree, mseTo, sgdSteps, sinInput } from '../test-utils.js';
 import { createTemporal, PerceiverTemporal, PerceiverTemporalConfigSchema, TemporalConfigSchema } from './temporal.js';
+import { movingDots, Probe } from './test-video.js';
 import { VideoEncoder, VideoEncoderConfigSchema } from './video-encoder.js';
 
 const perceiver = PerceiverTemporalConfigSchema.parse({ kind: 'perceiver', latents: 2, depth: 1, heads: 2, mlpRatio: 2 });
@@ -14,25 +13,6 @@ const convFrames = { kind: 'convnet', channels: 1, stemWidth: 8, stemPatch: 2, s
 
 function video(frame: object, seed = 0): VideoEncoder {
   return createEncoder(VideoEncoderConfigSchema.parse({ kind: 'video', frames: 4, frame, temporal: perceiver }), new Rng(seed)) as unknown as VideoEncoder;
-}
-
-/** Clips [N, T, 8, 8, 1] of a dot moving right along row r (one clip per row), and the same clips reversed. */
-function movingDots(rows: number[], t = 4): { right: tf.Tensor5D; left: tf.Tensor5D } {
-  const data = new Float32Array(rows.length * t * 64);
-  rows.forEach((r, n) => {
-    for (let f = 0; f < t; f++) data[((n * t + f) * 8 + r) * 8 + Math.round((f * 7) / (t - 1))] = 1;
-  });
-  const right = tf.tensor5d(data, [rows.length, t, 8, 8, 1]);
-  return { right, left: tf.reverse(right, 1) };
-}
-
-class Probe extends Module {
-  readonly head: Linear;
-  constructor(readonly encoder: VideoEncoder, rng: Rng) {
-    super();
-    this.child('encoder', encoder);
-    this.head = this.child('head', new Linear({ inFeatures: encoder.outputDim, outFeatures: 1 }, rng));
-  }
 }
 
 describe('PerceiverTemporal', () => {

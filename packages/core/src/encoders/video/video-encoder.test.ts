@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Linear } from '../../layers/linear.js';
-import { Module } from '../../layers/module.js';
 import { Rng } from '../../random/rng.js';
 import { createEncoder } from '../registry.js';
 import { expectLeakFree, mseTo, sgdSteps, sinInput } from '../test-utils.js';
 import { createTemporal, MeanTemporal, TemporalTransformer, type TemporalConfig } from './temporal.js';
+import { movingDots, Probe } from './test-video.js';
 import { VideoEncoder, VideoEncoderConfigSchema, type VideoEncoderConfig } from './video-encoder.js';
 
 const convFrames = { kind: 'convnet', channels: 1, stemWidth: 8, stemPatch: 2, stageWidths: [8] } as const;
@@ -15,25 +14,6 @@ const transformer: TemporalConfig = { kind: 'transformer', depth: 1, heads: 2, m
 
 function video(config: Omit<VideoEncoderConfig, 'kind'> | Record<string, unknown>, seed = 0): VideoEncoder {
   return createEncoder(VideoEncoderConfigSchema.parse({ kind: 'video', ...config }), new Rng(seed)) as unknown as VideoEncoder;
-}
-
-/** Clips [N, T, 8, 8, 1] of a dot moving right along row r (one clip per row), and the same clips reversed (moving left). */
-function movingDots(rows: number[], t = 4): { right: tf.Tensor5D; left: tf.Tensor5D } {
-  const data = new Float32Array(rows.length * t * 64);
-  rows.forEach((r, n) => {
-    for (let f = 0; f < t; f++) data[((n * t + f) * 8 + r) * 8 + Math.round((f * 7) / (t - 1))] = 1;
-  });
-  const right = tf.tensor5d(data, [rows.length, t, 8, 8, 1]);
-  return { right, left: tf.reverse(right, 1) };
-}
-
-class Probe extends Module {
-  readonly head: Linear;
-  constructor(readonly encoder: VideoEncoder, rng: Rng) {
-    super();
-    this.child('encoder', encoder);
-    this.head = this.child('head', new Linear({ inFeatures: encoder.outputDim, outFeatures: 1 }, rng));
-  }
 }
 
 describe('VideoEncoder', () => {
