@@ -7,9 +7,7 @@ import {
   alignmentRef,
   expectGradientClose,
   expectNoLeak,
-  FIXTURE_TOL,
-  loadFixture,
-  matrixOf,
+  expectPairFixture,
   numericGradient,
   scalarOf,
   uniformityRef,
@@ -18,17 +16,11 @@ import {
 
 describe('alignUniformLoss', () => {
   it('matches float64 PyTorch (fixtures/align-uniform.json): loss, both terms and d/d(a, b)', () => {
-    const doc = loadFixture('align-uniform.json');
-    for (const c of doc.cases) {
-      const opts = { alpha: scalarOf(c.params, 'alpha'), t: scalarOf(c.params, 't'), uniformityWeight: scalarOf(c.params, 'weight') };
-      const a = tf.tensor2d(matrixOf(c.inputs, 'a')), b = tf.tensor2d(matrixOf(c.inputs, 'b'));
-      const out = alignUniformLoss(a, b, opts);
-      for (const k of ['loss', 'alignment', 'uniformity'] as const) assertAllClose(out[k].dataSync(), [scalarOf(c.outputs, k)], FIXTURE_TOL, `${c.name}: ${k}`);
-      const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => alignUniformLoss(x as tf.Tensor2D, y as tf.Tensor2D, opts).loss)([a, b]);
-      assertAllClose(ga!.dataSync(), matrixOf(c.grads, 'a').flat(), FIXTURE_TOL, `${c.name}: d/da`);
-      assertAllClose(gb!.dataSync(), matrixOf(c.grads, 'b').flat(), FIXTURE_TOL, `${c.name}: d/db`);
-      tf.dispose([a, b, ga!, gb!, ...Object.values(out)]);
-    }
+    expectPairFixture(
+      'align-uniform.json',
+      (a, b, p) => alignUniformLoss(a, b, { alpha: scalarOf(p, 'alpha'), t: scalarOf(p, 't'), uniformityWeight: scalarOf(p, 'weight') }),
+      ['loss', 'alignment', 'uniformity'],
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { assertAllClose } from '../testing/all-close.js';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
@@ -163,3 +164,23 @@ export function scalarOf(record: Record<string, unknown>, key: string): number {
 
 /** The fixture's float32 tolerance: float64 torch against float32 tfjs on float32-rounded inputs. */
 export const FIXTURE_TOL = { atol: 1e-5, rtol: 1e-4 };
+
+/**
+ * For every case of a two-input loss fixture (inputs a, b): the named outputs and d loss / d(a, b)
+ * against float64 PyTorch at FIXTURE_TOL.
+ */
+export function expectPairFixture<O extends { loss: tf.Scalar }>(
+  file: string,
+  run: (a: tf.Tensor2D, b: tf.Tensor2D, params: Record<string, unknown>) => O,
+  outputs: ReadonlyArray<keyof O & string>,
+): void {
+  for (const c of loadFixture(file).cases) {
+    const a = tf.tensor2d(matrixOf(c.inputs, 'a')), b = tf.tensor2d(matrixOf(c.inputs, 'b'));
+    const out = run(a, b, c.params);
+    for (const k of outputs) assertAllClose((out[k] as tf.Tensor).dataSync(), [scalarOf(c.outputs, k)], FIXTURE_TOL, `${c.name}: ${k}`);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => run(x as tf.Tensor2D, y as tf.Tensor2D, c.params).loss)([a, b]);
+    assertAllClose(ga!.dataSync(), matrixOf(c.grads, 'a').flat(), FIXTURE_TOL, `${c.name}: d/da`);
+    assertAllClose(gb!.dataSync(), matrixOf(c.grads, 'b').flat(), FIXTURE_TOL, `${c.name}: d/db`);
+    tf.dispose([a, b, ga!, gb!, ...(Object.values(out) as tf.Tensor[])]);
+  }
+}

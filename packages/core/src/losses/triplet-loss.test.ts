@@ -6,9 +6,7 @@ import { tripletLoss, type TripletMetric } from './triplet-loss.js';
 import {
   expectGradientClose,
   expectNoLeak,
-  FIXTURE_TOL,
-  loadFixture,
-  matrixOf,
+  expectPairFixture,
   numericGradient,
   randomRows,
   scalarOf,
@@ -19,17 +17,11 @@ const METRICS: TripletMetric[] = ['cosine', 'euclidean'];
 
 describe('tripletLoss', () => {
   it('matches float64 PyTorch (fixtures/triplet.json): loss, both directions and d/d(a, b)', () => {
-    const doc = loadFixture('triplet.json');
-    for (const c of doc.cases) {
-      const opts = { margin: scalarOf(c.params, 'margin'), metric: c.params['metric'] as TripletMetric };
-      const a = tf.tensor2d(matrixOf(c.inputs, 'a')), b = tf.tensor2d(matrixOf(c.inputs, 'b'));
-      const out = tripletLoss(a, b, opts);
-      for (const k of ['loss', 'aToB', 'bToA'] as const) assertAllClose(out[k].dataSync(), [scalarOf(c.outputs, k)], FIXTURE_TOL, `${c.name}: ${k}`);
-      const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tripletLoss(x as tf.Tensor2D, y as tf.Tensor2D, opts).loss)([a, b]);
-      assertAllClose(ga!.dataSync(), matrixOf(c.grads, 'a').flat(), FIXTURE_TOL, `${c.name}: d/da`);
-      assertAllClose(gb!.dataSync(), matrixOf(c.grads, 'b').flat(), FIXTURE_TOL, `${c.name}: d/db`);
-      tf.dispose([a, b, ga!, gb!, ...Object.values(out)]);
-    }
+    expectPairFixture(
+      'triplet.json',
+      (a, b, p) => tripletLoss(a, b, { margin: scalarOf(p, 'margin'), metric: p['metric'] as TripletMetric }),
+      ['loss', 'aToB', 'bToA'],
+    );
   });
 
   it('has gradients matching central differences of the float64 reference (batch 1 and 3, both metrics)', () => {
