@@ -7,6 +7,8 @@ export interface ExperimentDef {
   description: string;
   config: Record<string, unknown>;
   run: (name: string, config: unknown, options: RunOptions) => Promise<RunResult>;
+  /** Rebuilds report.html of a finished run from its files; returns the file. Default: the CLIP report. */
+  rebuildReport?: (runDir: string) => Promise<string>;
 }
 
 export const EXPERIMENTS: Record<string, ExperimentDef> = {

@@ -1,4 +1,4 @@
-/** A one-line progress bar on stderr: step, loss, temperature, samples/s and ETA. */
+/** A one-line progress bar on stderr: step, loss, temperature or another scalar, samples/s and ETA. */
 export class ProgressBar {
   private readonly tty: boolean;
   private lastPrint = 0;
@@ -7,7 +7,7 @@ export class ProgressBar {
     this.tty = Boolean(out.isTTY);
   }
 
-  update(step: number, fields: { loss: number; temperature: number; samplesPerSec: number }, force = false): void {
+  update(step: number, fields: { loss: number; temperature?: number; extra?: { label: string; value: number }; samplesPerSec: number }, force = false): void {
     const now = Date.now();
     // Without a terminal, print a plain line at most every 10 s so CI logs stay short.
     if (!this.tty && !force && now - this.lastPrint < 10_000) return;
@@ -18,7 +18,9 @@ export class ProgressBar {
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     const eta = fields.samplesPerSec > 0 ? formatDuration(((this.total - step) * this.samplesPerStep) / fields.samplesPerSec) : '?';
     const line =
-      `[${bar}] step ${step}/${this.total}  loss ${fields.loss.toFixed(4)}  T ${fields.temperature.toFixed(4)}  ` +
+      `[${bar}] step ${step}/${this.total}  loss ${fields.loss.toFixed(4)}  ` +
+      (fields.temperature === undefined ? '' : `T ${fields.temperature.toFixed(4)}  `) +
+      (fields.extra === undefined ? '' : `${fields.extra.label} ${fields.extra.value.toFixed(4)}  `) +
       `${fields.samplesPerSec.toFixed(1)} samples/s  ETA ${eta}`;
     this.out.write(this.tty ? `\r${line}\x1b[K` : `${line}\n`);
   }
