@@ -59,6 +59,13 @@ describe('runClipEmoji (tiny quickstart)', () => {
     expect(summary['test/geometry/image/rankMe']).toBeLessThanOrEqual(16 + 1e-9); // embedDim of the tiny config
     expect(summary['test/zero-shot-category/top1']).toBeGreaterThanOrEqual(0);
     expect(summary['test/zero-shot-category/chance/top1']).toBeCloseTo(1 / 10, 10); // 10 emoji categories
+    for (const probe of ['linear', 'knn', 'knn-pixels']) {
+      const acc = summary[`test/probe-category/${probe}/accuracy`]!;
+      expect(acc, probe).toBeGreaterThanOrEqual(0);
+      expect(summary[`test/probe-category/${probe}/accuracy/ci95/lower`]).toBeLessThanOrEqual(acc);
+      expect(summary[`test/probe-category/${probe}/chance`]).toBeGreaterThan(0);
+    }
+    expect(summary['test/image->text/mAP']).toBeGreaterThan(0);
     const evaluation = readJson<{ gapShift: Array<{ lambda: number; gap: number }> }>(path.join(dir, 'evaluation.json'));
     const at = (l: number) => evaluation.gapShift.find((p) => p.lambda === l)!.gap;
     // Shifting towards each other shrinks the gap (renormalisation keeps it from reaching 0); away widens it.
@@ -68,7 +75,7 @@ describe('runClipEmoji (tiny quickstart)', () => {
 
     // The report as a reader sees it: every figure drawn, offline, without errors.
     const seen = await inspectReport(path.join(dir, 'report.html'));
-    expect(seen).toEqual({ plotsDrawn: 7, plotsReady: 7, figureErrors: 0, errors: [], externalRequests: [] });
+    expect(seen).toEqual({ plotsDrawn: 8, plotsReady: 8, figureErrors: 0, errors: [], externalRequests: [] });
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

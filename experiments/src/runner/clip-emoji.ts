@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildDualEncoder } from './build-model.js';
+import { categoryProbes, type CategoryProbes } from './category-probes.js';
 import { type ClipEmojiConfig, ClipEmojiConfigSchema } from './clip-emoji-config.js';
 import { embedImages, embedTexts, imageBatch, textBatch, type TextTokenizer } from './embed.js';
 import { flattenResults, formatResults, retrievalBothWays, type SplitResults } from './evaluate.js';
@@ -298,6 +299,12 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     for (const [k, v] of Object.entries(zs.chance.topK)) summary[`test/zero-shot-category/chance/top${k}`] = v;
     summary['test/zero-shot-category/meanPerClassRecall'] = zs.meanPerClassRecall;
   }
+  for (const [probe, p] of Object.entries(results.probes?.scores ?? {})) {
+    summary[`test/probe-category/${probe}/accuracy`] = p.accuracy;
+    summary[`test/probe-category/${probe}/accuracy/ci95/lower`] = p.lower;
+    summary[`test/probe-category/${probe}/accuracy/ci95/upper`] = p.upper;
+    summary[`test/probe-category/${probe}/chance`] = p.chance;
+  }
   await writeJson(path.join(runDir, 'summary.json'), summary);
   log(formatResults(results.splits));
   // Everything the report shows, so `exp report` can rebuild it without the model.
@@ -387,6 +394,8 @@ export interface EmojiEvaluation {
   scatter: { image: number[][]; text: number[][]; labels: string[]; axisTitles: [string, string] };
   heatmap: { matrix: number[][]; labels: string[] };
   examples: Array<{ concept: string; top: string[]; rank: number }>;
+  /** Linear and k-NN probes of the categories on frozen image embeddings, and a raw-pixel k-NN (absent without categories). */
+  probes?: CategoryProbes;
 }
 
 /**
@@ -416,6 +425,7 @@ export async function evaluateEmoji(model: DualEncoder, tokenizer: TextTokenizer
   let geometry: EmojiEvaluation['geometry'] = {};
   let zeroShot: EmojiEvaluation['zeroShot'] = { classes: [], templates: ZERO_SHOT_TEMPLATES, result: { n: 0, classCount: 0, topK: {}, meanPerClassRecall: Number.NaN, confusion: [], chance: { topK: {} } } };
   let gapShift: EmojiEvaluation['gapShift'] = [];
+  let probes: CategoryProbes | undefined;
   const baselines: EmojiEvaluation['baselines'] = {};
   let scatter: EmojiEvaluation['scatter'] = { image: [], text: [], labels: [], axisTitles: ['PC1', 'PC2'] };
   for (const [split, rows, style] of sets) {
@@ -442,6 +452,7 @@ export async function evaluateEmoji(model: DualEncoder, tokenizer: TextTokenizer
         const { ranks: _ranks, ...zs } = zeroShotEvaluate(img, classEmb, rows.map((i) => classes.indexOf(data.concepts[i]!.category)), { ks: [1, 3] });
         classEmb.dispose();
         zeroShot = { classes, templates: ZERO_SHOT_TEMPLATES, result: zs };
+        probes = probeCategories(model, data, config, train, rows, img, classes);
       }
       const diagonal = rows.map((_, j) => [j]);
       const sweep = await gapShiftSweep(img, paired, GAP_SHIFT_LAMBDAS, ({ a, b }) => {
@@ -473,5 +484,27 @@ export async function evaluateEmoji(model: DualEncoder, tokenizer: TextTokenizer
     if (split === 'all-other-style') baselines[split] = pixelExemplarBaseline(data, config, rows, style, new Set(train), ks);
     tf.dispose([img, txt]);
   }
-  return { splits, heatmap, examples, geometry, scatter, zeroShot, gapShift, baselines };
+  return { splits, heatmap, examples, geometry, scatter, zeroShot, gapShift, baselines, ...(probes ? { probes } : {}) };
+}
+
+/** Category probes: training concepts' images (training style) fit, held-out images `testImg` score. */
+function probeCategories(model: DualEncoder, data: PairedData, config: ClipEmojiConfig, train: number[], test: number[], testImg: tf.Tensor2D, classes: string[]): CategoryProbes | undefined {
+  const labelled = train.filter((i) => data.concepts[i]!.category !== '');
+  if (labelled.length < 10) return undefined;
+  const size = config.data.imageSize;
+  const pixels = data.images[data.trainStyle]!.pixels;
+  const per = size * size * 3;
+  const rowsOf = (rows: number[]) => rows.map((i) => Array.from(pixels.subarray(i * per, (i + 1) * per)));
+  const trainImg = embedImages(model, pixels, size, labelled, config.eval.batchSize);
+  const trainEmb = trainImg.arraySync() as number[][];
+  trainImg.dispose();
+  const label = (i: number) => classes.indexOf(data.concepts[i]!.category);
+  return categoryProbes(
+    {
+      classes,
+      train: { embeddings: trainEmb, pixels: rowsOf(labelled), labels: labelled.map(label) },
+      test: { embeddings: testImg.arraySync() as number[][], pixels: rowsOf(test), labels: test.map(label) },
+    },
+    config.seed,
+  );
 }

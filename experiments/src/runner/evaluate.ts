@@ -45,6 +45,7 @@ export function flattenResults(split: string, results: SplitResults): Record<str
     out[`${p}/medianRank`] = r.medianRank;
     out[`${p}/meanRank`] = r.meanRank;
     out[`${p}/MRR`] = r.mrr;
+    if (r.map !== undefined) out[`${p}/mAP`] = r.map;
     out[`${p}/count`] = r.n;
     out[`${p}/galleryCount`] = r.galleryCount;
     for (const [k, v] of Object.entries(r.chance.recall)) out[`${p}/chance/R@${k}`] = v;

@@ -1,4 +1,4 @@
-import { embeddingScatter, gapShiftCurve, recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
+import { ablationBars, embeddingScatter, gapShiftCurve, recallBars, renderReport, similarityHeatmap, trainingCurves } from '@modalab/eval';
 import { writeFileAtomic } from '@modalab/core';
 import type { ClipEmojiConfig } from './clip-emoji-config.js';
 import type { EmojiEvaluation } from './clip-emoji.js';
@@ -75,6 +75,20 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
             title: 'Zero-shot category classification (held-out concepts)',
             text: `Each held-out image is classified into one of the ${zeroShot.classes.length} categories by the similarity of its embedding to the averaged text embeddings of the templates ${zeroShot.templates.map((t) => `"${t}"`).join(', ')} filled with the category name, never trained as a task. Top-1 ${pct(zeroShot.result.topK[1] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[1] ?? Number.NaN)}), top-3 ${pct(zeroShot.result.topK[3] ?? Number.NaN)} (chance ${pct(zeroShot.result.chance.topK[3] ?? Number.NaN)}), mean per-class recall ${pct(zeroShot.result.meanPerClassRecall)}.`,
             figures: [similarityHeatmap(zeroShot.result.confusion, zeroShot.classes, zeroShot.classes, 'confusion: true (row) vs predicted (column), counts')],
+          },
+          ]),
+      ...(input.evaluation.probes === undefined
+        ? []
+        : [
+          {
+            title: 'Probes of the categories on frozen image embeddings (held-out concepts)',
+            text: `A logistic-regression probe (weight decay ${input.evaluation.probes.linearWeightDecay} chosen on a validation split of the training concepts) and a 20-nearest-neighbour probe, fitted on the ${input.evaluation.probes.trainCount} training concepts' images and scored on held-out concepts, so neither can recall a concept it saw. The k-NN on raw pixels learns nothing: the representation is worth something where it beats it. Dashes: always answering the most frequent training category. Error bars: 95% bootstrap over held-out images.`,
+            figures: [
+              ablationBars(
+                Object.fromEntries(Object.entries(input.evaluation.probes.scores).map(([k, p]) => [k, { accuracy: { mean: p.accuracy, lower: p.lower, upper: p.upper, n: p.n } }])),
+                { title: 'category probes', yTitle: 'accuracy', baselines: { accuracy: Object.values(input.evaluation.probes.scores)[0]!.chance }, baselineName: 'majority class' },
+              ),
+            ],
           },
           ]),
       {
