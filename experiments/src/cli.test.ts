@@ -98,6 +98,20 @@ describe('exp eval', () => {
     expect(out.metrics['eval/text->image/R@10']).toBeUndefined();
   });
 
+  it('evaluates on a built-in set: builtin:emoji/STYLE, every concept; an unknown name is a usage error', () => {
+    const r = exp(['eval', '--run', runDir, '--data', 'builtin:emoji/google', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { items: number; texts: number; metrics: Record<string, number> };
+    expect(out.items).toBeGreaterThan(1800);
+    expect(out.texts).toBe(out.items);
+    expect(out.metrics['eval/image->text/chance/R@1']).toBeCloseTo(1 / out.items, 10);
+    expect(out.metrics['eval/image->text/R@10']).toBeGreaterThanOrEqual(0);
+    const bad = exp(['eval', '--run', runDir, '--data', 'builtin:nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/builtin:emoji/);
+    expect(exp(['eval', '--run', runDir, '--data', 'builtin:emoji/sketchy']).stderr).toMatch(/unknown emoji style 'sketchy'/);
+  });
+
   it('prints a table without --json, and names the line and file of a bad manifest entry', () => {
     const table = exp(['eval', '--run', runDir, '--data', path.join(dataDir, 'manifest.jsonl')]);
     expect(table.code).toBe(0);

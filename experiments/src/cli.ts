@@ -17,8 +17,8 @@ commands:
   list                                   experiments with one-line descriptions
   run <name> [--seed N] [--set k=v]...   train and evaluate an experiment
          [--resume <runDir>] [--stop-after N] [--out <runsDir>] [--backend NAME]
-  eval --run <runDir> --data <manifest.jsonl|.csv|folder> [--json] [--policy strict|skip]
-                                         evaluate a finished run on your data
+  eval --run <runDir> --data <manifest.jsonl|.csv|folder|builtin:emoji[/STYLE]> [--json] [--policy strict|skip]
+                                         evaluate a finished run on your data or a built-in set
   data check <manifest|folder> [--json]  validate a dataset without training (exit 1 if bad items)
   sweep <name> --grid k=v1,v2 [--grid ...] [--seeds N] [--set k=v]... [--metrics a,b] [--out <dir>]
          [--resume <sweepDir>] [--max-runs N]

@@ -1,11 +1,12 @@
-import { loadCheckpoint, toTensors } from '@modalab/core';
-import { type BadItem, loadImage, loadTokenizer, readDataset } from '@modalab/data';
+import { type DualEncoder, loadCheckpoint, toTensors } from '@modalab/core';
+import { type BadItem, EMOJI_STYLES, type EmojiStyle, loadEmoji, loadImage, loadTokenizer, readDataset } from '@modalab/data';
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { buildDualEncoder } from '../runner/build-model.js';
 import { CHECKPOINT_FILE } from '../runner/clip-emoji.js';
-import { ClipEmojiConfigSchema } from '../runner/clip-emoji-config.js';
-import { embedImages, embedTexts } from '../runner/embed.js';
+import { type ClipEmojiConfig, ClipEmojiConfigSchema } from '../runner/clip-emoji-config.js';
+import { embedImages, embedTexts, type TextTokenizer } from '../runner/embed.js';
+import { UsageError } from '../registry.js';
 import { flattenResults, retrievalBothWays, type SplitResults } from '../runner/evaluate.js';
 import { readJson } from '../runner/run-dir.js';
 
@@ -16,6 +17,27 @@ export interface EvalRunOutput {
   texts: number;
   results: SplitResults;
   metrics: Record<string, number>;
+}
+
+/**
+ * builtin:emoji[/STYLE]: every emoji concept drawn in STYLE (default: the run's otherStyle, never
+ * trained on), each image against all names. Concepts the run trained on are included.
+ */
+async function evalBuiltin(model: DualEncoder, tokenizer: TextTokenizer, config: ClipEmojiConfig, spec: string, log: (line: string) => void): Promise<Omit<EvalRunOutput, 'run'>> {
+  const [name, style = config.data.otherStyle] = spec.slice('builtin:'.length).split('/');
+  if (name !== 'emoji') throw new UsageError(`--data ${spec}: the built-in image-text dataset is 'builtin:emoji' (optionally 'builtin:emoji/google' or 'builtin:emoji/twitter')`);
+  const styles = EMOJI_STYLES as readonly string[];
+  if (!styles.includes(style)) throw new UsageError(`--data ${spec}: unknown emoji style '${style}'; styles: ${styles.join(', ')}`);
+  const data = await loadEmoji({ imageSize: config.data.imageSize, styles: [style as EmojiStyle] });
+  const set = data.images[style as EmojiStyle]!;
+  const rows = data.concepts.map((_, i) => i);
+  const texts = data.concepts.map((c) => c.name);
+  log(`${spec}: ${rows.length} images drawn in ${style}, ${texts.length} names`);
+  const img = embedImages(model, set.pixels, config.data.imageSize, rows, config.eval.batchSize);
+  const txt = embedTexts(model, tokenizer, texts, config.tokenizer.contextLength, config.eval.batchSize);
+  const results = retrievalBothWays(img, txt, rows, config.eval.ks);
+  tf.dispose([img, txt]);
+  return { data: spec, items: rows.length, texts: texts.length, results, metrics: flattenResults('eval', results) };
 }
 
 function describeBad(b: BadItem): string {
@@ -43,6 +65,11 @@ export async function evalRun(runDir: string, manifest: string, log: (line: stri
   tf.dispose(Object.values(tensors));
   if (ckpt.meta.step !== config.train.steps) log(`warning: the checkpoint is at step ${String(ckpt.meta.step)} of ${config.train.steps} (the run did not finish)`);
 
+  if (manifest.startsWith('builtin:')) {
+    const out = await evalBuiltin(model, tokenizer, config, manifest, log);
+    model.dispose();
+    return { run: dir, ...out, bad: [] };
+  }
   const dataset = await readDataset(manifest);
   const bad = [...dataset.bad];
   const items: Array<{ image: string; texts: string[]; line: number | undefined }> = [];
