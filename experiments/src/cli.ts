@@ -6,6 +6,9 @@ import { applyOverrides } from './cli/overrides.js';
 import { compareRuns, formatComparison, writeComparisonHtml } from './commands/compare.js';
 import { evalRun } from './commands/eval-run.js';
 import { rebuildReport } from './commands/report.js';
+import { INDEX_USAGE, indexCommand } from './commands/index-cmd.js';
+import { SEARCH_USAGE, searchCommand } from './commands/search-cmd.js';
+import { SERVE_USAGE, serveCommand } from './commands/serve-cmd.js';
 import { DEFAULT_SWEEP_METRICS, formatSweep, loadPlan, newSweepDir, planSweep, runSweep, savePlan, summarizeSweep, type SweepPlan, writeSweepOutputs } from './commands/sweep.js';
 import { formatResults } from './runner/evaluate.js';
 import { SWEEPS } from '../defs/sweeps.js';
@@ -27,6 +30,9 @@ commands:
   report <runDir>                        rebuild a finished run's report.html
   compare <runDir>... [--html <file>] [--keys <regex>]
                                          summaries side by side
+${INDEX_USAGE}
+${SEARCH_USAGE}
+${SERVE_USAGE}
 
 backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the fastest that loads; also MODALAB_BACKEND)
 exit codes: 0 ok, 1 failed, 2 usage error`;
@@ -188,8 +194,14 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'index':
+      return indexCommand(rest, log);
+    case 'search':
+      return searchCommand(rest, log);
+    case 'serve':
+      return serveCommand(rest, log);
     default:
-      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval, sweep, data, report, compare (pnpm exp --help)`);
+      throw new UsageError(`Unknown command '${command}'. Commands: list, run, eval, sweep, data, report, compare, index, search, serve (pnpm exp --help)`);
   }
 }
 

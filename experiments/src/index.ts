@@ -18,3 +18,6 @@ export { retrievalBothWays, flattenResults, formatResults, type SplitResults, ty
 export { planSweep, runSweep, summarizeSweep, writeSweepOutputs, type SweepPlan, type SweepTableRow } from './commands/sweep.js';
 export { compareRuns, formatComparison, type Comparison } from './commands/compare.js';
 export { evalRun } from './commands/eval-run.js';
+
+// Cross-modal search and the embedding explorer
+export { buildIndex, SearchIndex, IndexStore, loadRunModel, runIdentity, loadCollection, bruteForceTopK, recallAgainst, startExplorer, MissingEncoderError, ANN_KINDS, SEARCH_MODALITIES, type BuildIndexOptions, type BuildIndexResult, type SearchQuery, type SearchOptions, type SearchOutput, type AnnRecall, type AnnKind, type AnnInfo, type IndexInfo, type Hit, type RunModel, type RunIdentity, type SearchModality, type Explorer, type ExplorerOptions } from './search/index.js';

@@ -98,7 +98,7 @@ export async function writeClipReport(file: string, input: ClipReportInput): Pro
       },
       {
         title: 'Examples: image -> text on held-out concepts',
-        table: { columns: ['concept', 'rank of its name', 'top 1', 'top 2', 'top 3'], rows: examples.map((e) => [e.concept, e.rank, ...e.top]) },
+        table: { columns: ['concept', 'rank of its name', 'top 1', 'top 2', 'top 3'], rows: examples.map((e) => [e.concept, e.rank, ...[0, 1, 2].map((i) => e.top[i] ?? '')]) },
       },
     ],
   });
