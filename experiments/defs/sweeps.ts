@@ -24,4 +24,28 @@ export const SWEEPS: Record<string, SweepPreset> = {
     sets: ['model.learnTemperature=false'],
     metrics: ['test/geometry/image-text/gap', 'test/image->text/R@10', 'test/text->image/R@10', 'test/geometry/image/uniformity', 'test/geometry/text/uniformity', 'train/loss'],
   },
+  'collapse-study': {
+    description: 'Modality collapse on noisy-pairs (the image decides, the text is right half the time): no remedy vs modality dropout vs OGM-GE vs auxiliary unimodal losses (reweight), 3 seeds each, with the collapse report of every run and paired tests against none. About 12 x 1-2.5 min on a 2-core CPU.',
+    base: 'noisy-fusion',
+    grid: ['train.remedy=none,modality-dropout,ogm-ge,reweight'],
+    seeds: 3,
+    sets: [],
+    metrics: ['test/accuracy', 'test/alone/text', 'test/alone-zeroed/text', 'test/probe/text', 'conflict/follows/text', 'collapse/text/permutationDrop', 'collapse/text/collapsed', 'train/gradNormShare/text'],
+  },
+  'motion-video': {
+    description: 'Video-text retrieval on emoji-motion: mean pooling vs temporal transformer vs perceiver resampler over per-frame ViT features, 2 seeds, paired tests against mean pooling. Headline: reversed-pair accuracy (own caption vs the time-reversed motion\'s caption, chance 50%; mean pooling is exactly 50%). About 6 x 5 min on a 2-core CPU.',
+    base: 'video-clip',
+    grid: ['model.temporal.kind=mean,transformer,perceiver'],
+    seeds: 2,
+    sets: [],
+    metrics: ['test/reversed-pair/accuracy', 'test/reversed-pair/text->video/accuracy', 'test/reversed-pair/grow/shrink/accuracy', 'test/reversed-pair/left/right/accuracy', 'test/motion/accuracy', 'test/video->text/R@10', 'test/text->video/R@10', 'test/geometry/text-video/gap', 'train/loss'],
+  },
+  'shapes-vqa': {
+    description: 'VQA fusion ablation on shapes-vqa: concat-MLP vs cross-attention vs perceiver, 2 seeds, accuracy per question type on test and on held-out colour-shape pairs, against question-only baselines. About 6 x 5 min on a 2-core CPU.',
+    base: 'vqa-fusion',
+    grid: ['model.fusion.kind=concat-mlp,cross-attention,perceiver'],
+    seeds: 2,
+    sets: [],
+    metrics: ['test/accuracy', 'test/colour/accuracy', 'test/shape/accuracy', 'test/count/accuracy', 'test/exists/accuracy', 'test/left-of/accuracy', 'heldOut/accuracy', 'test/vs-majority/diff', 'train/loss'],
+  },
 };
