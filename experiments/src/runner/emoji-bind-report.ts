@@ -116,7 +116,7 @@ export async function writeBindReport(file: string, input: BindReportInput): Pro
     },
     {
       title: 'Generalisation gap',
-      text: `R@10 on ${Object.values(trainSample)[0]?.n ?? 'n/a'} training concepts (train-sample) against the held-out concepts (test), per direction: how much of each direction is memorised.`,
+      text: `R@10 on ${trainSample['image->text']?.n ?? 'n/a'} training concepts (train-sample) against the held-out concepts (test), per direction: how much of each direction is memorised.`,
       table: { columns: ['direction', 'pair', 'train-sample R@10', 'test R@10', 'gap'], rows: gapRows },
     },
     {
