@@ -116,7 +116,9 @@ function scoreBars(e: CaptionEvaluation, key: 'bleu4' | 'cider', label: string):
       }),
     );
   }
-  return ablationBars(results, { title: `${label} by split and captioner (95% bootstrap CI)`, yTitle: label });
+  const figure = ablationBars(results, { title: `${label} by split and captioner (95% bootstrap CI)`, yTitle: label });
+  // The groups are splits, not metrics; the legend goes below the axis title instead of over it.
+  return { ...figure, layout: { ...figure.layout, xaxis: { title: { text: 'split' } }, legend: { orientation: 'h', y: -0.3 }, margin: { l: 70, r: 20, t: 60, b: 110 } } };
 }
 
 /** The example images in a grid (PNG data URLs as plotly layout images), numbered, with the greedy caption on hover. */
