@@ -7,7 +7,7 @@ import type { VqaFusionConfigInput } from '../src/runner/vqa-fusion-config.js';
  * baselines on test (seen colour-shape pairs) and heldOut (unseen pairs).
  */
 export const vqaFusion: VqaFusionConfigInput = {
-  description: 'VQA on shapes-vqa: ViT tokens + question tokens, fusion by model.fusion.kind (cross-attention by default); accuracy per question type vs question-only baselines on test and held-out colour-shape pairs. TIME_TBD',
+  description: 'VQA on shapes-vqa: ViT tokens + question tokens, fusion by model.fusion.kind (cross-attention by default); accuracy per question type vs question-only baselines on test and held-out colour-shape pairs. Sized for about 5 min on a 2-core CPU (a target: its full-mode time is not yet measured on an idle machine).',
   seed: 0,
   data: { seed: 0, trainScenes: 2000, testScenes: 400, heldOutScenes: 400, questionsPerScene: 4, imageSize: 32 },
   tokenizer: { vocabSize: 400, contextLength: 12 },

@@ -240,9 +240,6 @@ async function predict(model: VqaModel, split: ShapesVqaSplit, byScene: number[]
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
-export const EVAL_SPLITS = ['test', 'heldOut', 'train-sample'] as const;
-export type EvalSplit = (typeof EVAL_SPLITS)[number];
-
 /** Question-only answers from the training set: the honest floor of VQA (Goyal et al. 2017 on blind priors). */
 export interface AnswerPriors {
   /** The most frequent training answer of each question type. */
@@ -263,9 +260,10 @@ function mostFrequent(answers: string[]): string {
 export function answerPriors(train: ShapesVqaSplit): AnswerPriors {
   const byType = new Map<string, string[]>();
   const byText = new Map<string, string[]>();
+  const push = (m: Map<string, string[]>, key: string, answer: string) => (m.get(key) ?? m.set(key, []).get(key)!).push(answer);
   for (const q of train.questions) {
-    byType.set(q.type, [...(byType.get(q.type) ?? []), q.answer]);
-    byText.set(q.text, [...(byText.get(q.text) ?? []), q.answer]);
+    push(byType, q.type, q.answer);
+    push(byText, q.text, q.answer);
   }
   const majority: Record<string, string> = {};
   const answersOfType: Record<string, string[]> = {};
