@@ -111,7 +111,9 @@ export async function writeVqaFusionReport(file: string, input: VqaReportInput):
   const majorityText = Object.entries(evaluation.priors.majority)
     .map(([type, answer]) => `${type}: '${answer}' (chance 1/${evaluation.priors.answersOfType[type]?.length ?? '?'})`)
     .join('; ');
-  const towers = ['gradNorm/image', 'gradNorm/text', 'gradNorm/fusion', 'gradNorm/head'].filter((k) => input.metrics.some((r) => r[k] !== undefined));
+  // A run shorter than logEvery logs only its final window, which has the loss but no step metrics.
+  const logged = (keys: string[]) => keys.filter((k) => input.metrics.some((r) => r[k] !== undefined));
+  const curves = logged(['loss', 'accuracy', 'lr', 'gradNorm', 'gradNorm/image', 'gradNorm/text', 'gradNorm/fusion', 'gradNorm/head', 'gradNormRatio/image:text']);
   const hasProbe = input.metrics.some((r) => r['probe/test/accuracy'] !== undefined);
   const vs = (split: string) => {
     const d = evaluation.splits[split]?.vsMajority;
@@ -132,7 +134,7 @@ export async function writeVqaFusionReport(file: string, input: VqaReportInput):
       {
         title: 'Training',
         text: `Cross-entropy loss (mean over the log window) and training accuracy of the last batch, learning rate, the global gradient norm before clipping, and the gradient norm of each part (image tower, question tower, fusion, answer head): a tower whose norm falls to zero while the others train has stopped contributing (modality collapse). Chance loss at the start is about ln(${evaluation.answers.length}) = ${Math.log(evaluation.answers.length).toFixed(2)}.`,
-        figures: [trainingCurves(input.metrics, ['loss', 'accuracy', 'lr', 'gradNorm', ...towers, 'gradNormRatio/image:text'])],
+        figures: [trainingCurves(input.metrics, curves)],
       },
       ...(hasProbe
         ? [

@@ -192,6 +192,8 @@ describe('runVqaFusion (reduced run)', () => {
       expect(Number.isFinite(summary[`${split}/vs-majority/diff`] as number)).toBe(true);
     }
     expect(summary['test/exists/chance/accuracy']).toBe(0.5);
+    expect(summary['train/accuracy'] as number).toBeGreaterThanOrEqual(0);
+    expect(summary['train/accuracy'] as number).toBeLessThanOrEqual(1);
     expect(summary['test/count']).toBe(12 * 4);
 
     const report = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
@@ -202,6 +204,21 @@ describe('runVqaFusion (reduced run)', () => {
     fs.rmSync(path.join(dir, 'report.html'));
     expect(await rebuildVqaFusionReport(dir)).toBe(path.join(dir, 'report.html'));
     expect(fs.readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('id="figure-6"');
+  });
+
+  it('concat-mlp runs through the runner too (the other two kinds run in the tests beside it): per-type accuracy beside its baselines', async () => {
+    // Fewer steps than logEvery: metrics.jsonl holds only the final window (a loss, no step metrics), and the report still renders.
+    const result = await runVqaFusion('vqa-concat', tiny(['model.fusion.kind=concat-mlp', 'train.steps=2', 'train.logEvery=5']), { runsRoot: root, ...quiet });
+    const summary = readJson<Record<string, number | string>>(path.join(result.runDir, 'summary.json'));
+    expect(summary.fusion).toBe('concat-mlp');
+    expect(summary.steps).toBe(2);
+    expect(new MetricsLog(path.join(result.runDir, 'metrics.jsonl')).read().map((r) => r.accuracy)).toEqual([undefined]);
+    expect(summary['train/accuracy']).toBeUndefined();
+    expect(fs.readFileSync(path.join(result.runDir, 'report.html'), 'utf8')).toContain('id="figure-0"');
+    for (const type of SHAPES_VQA_QUESTION_TYPES.filter((t) => summary[`test/${t}/count`] !== undefined)) {
+      expect(Number.isFinite(summary[`test/${type}/accuracy`] as number), type).toBe(true);
+      expect(Number.isFinite(summary[`test/${type}/majority/accuracy`] as number), type).toBe(true);
+    }
   });
 
   it('a run stopped and resumed reaches the same loss and accuracy as the uninterrupted one', async () => {

@@ -494,12 +494,13 @@ export async function runVqaFusion(name: string, configInput: unknown, options: 
       if (splitName !== 'train-sample') evaluation.examples.push(...(await pickExamples(splitName, split, predictions, config.eval.examples, config.seed + 5 + i)));
     }
     const rows = session.metrics.read();
-    const lastAccuracy = [...rows].reverse().find((r) => r.accuracy !== undefined)?.accuracy ?? Number.NaN;
+    // Absent when the run was shorter than logEvery (only the final window, without step metrics, was logged).
+    const lastAccuracy = [...rows].reverse().find((r) => r.accuracy !== undefined)?.accuracy;
     const summary = session.baseSummary(fit, {
       dataset: 'shapes-vqa',
       fusion: config.model.fusion.kind,
       parameters: model.parameterCount(),
-      'train/accuracy': lastAccuracy,
+      ...(lastAccuracy === undefined ? {} : { 'train/accuracy': lastAccuracy }),
       'train/samplesPerSec': (fit.step * questionsPerStep) / fit.seconds,
       'eval/seconds': (performance.now() - evalStart) / 1000,
     });
