@@ -3,7 +3,7 @@ import {
   AstConfigSchema,
   AudioSpectrogramTransformer,
   BindingLoss,
-  groupGradNorms,
+  lossStep,
   LogMel,
   LogMelConfigSchema,
   logMelFrames,
@@ -247,44 +247,23 @@ export function buildBindModel(config: EmojiBindConfig, vocabSize: number): Bind
   return new MultiEncoder({ encoders: { audio, image, text }, embedDim: config.model.embedDim, loss }, rng.fork());
 }
 
-/** The modality a parameter belongs to (its tower or its projection), or undefined (the temperature). */
-function modalityOf(path: string): string | undefined {
-  const m = /^(?:encoders|projections)\.([^.]+)/.exec(path);
-  return m?.[1];
-}
-
 /**
  * One update on a step's batches: the mean of the pair losses (InfoNCE of text with image, of text
- * with audio), logged per pair, with the gradient norm of each modality's tower + projection:
- * lossStep groups by the first path part only ('encoders', 'projections').
+ * with audio), each pair's loss and the temperature logged, with the gradient norm of each
+ * modality's tower + projection on log steps.
  */
 function bindStep(model: BindModel, logEvery: number): StepFunction<BindBatch> {
-  return (batch, ctx) => {
-    const metrics: Record<string, tf.Scalar> = {};
-    const vars = [...ctx.variables.values()];
-    const { value, grads } = tf.variableGrads(() => {
+  return lossStep(
+    (batch: BindBatch) => {
       const pairs: Record<string, tf.Scalar> = {};
       for (const part of batch) Object.assign(pairs, model.loss(part).pairs);
-      for (const [key, l] of Object.entries(pairs)) metrics[`loss/${key.split(':').sort().join('-')}`] = tf.keep(tf.clone(l));
+      const metrics: Record<string, tf.Scalar> = { temperature: tf.div(1, model.bindingLoss.logitScale.value()) as tf.Scalar };
+      for (const [key, l] of Object.entries(pairs)) metrics[`loss/${key.split(':').sort().join('-')}`] = l;
       const all = Object.values(pairs);
-      return tf.div(tf.addN(all), all.length) as tf.Scalar;
-    }, vars);
-    try {
-      for (const v of vars) if (grads[v.name] === undefined) grads[v.name] = tf.zerosLike(v);
-      if ((ctx.step + 1) % logEvery === 0) {
-        const byModality = new Map<string, string>();
-        for (const [p, v] of ctx.variables) {
-          const m = modalityOf(p);
-          if (m !== undefined) byModality.set(v.name, m);
-        }
-        for (const [m, norm] of Object.entries(groupGradNorms(grads, byModality))) metrics[`gradNorm/${m}`] = norm;
-        metrics['temperature'] = tf.tidy(() => tf.div(1, model.bindingLoss.logitScale.value()) as tf.Scalar);
-      }
-      return { loss: value, gradNorm: ctx.optimizer.applyGradients(grads, ctx.lr), metrics };
-    } finally {
-      tf.dispose(grads);
-    }
-  };
+      return { loss: tf.div(tf.addN(all), all.length) as tf.Scalar, metrics };
+    },
+    { groupGradNorms: 'modality', metricsEvery: logEvery },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

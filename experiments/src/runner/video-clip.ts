@@ -1,7 +1,7 @@
 import {
   AdamW,
   createTemporal,
-  groupGradNorms,
+  lossStep,
   MultiEncoder,
   BindingLoss,
   Rng,
@@ -12,7 +12,6 @@ import {
   VisionTransformer,
   VitConfigSchema,
   warmupCosine,
-  type StepFunction,
   type TextInput,
 } from '@modalab/core';
 import { BpeTokenizer, loadEmojiMotion, loadTokenizer, type EmojiMotionDataset, type Motion, type MotionClipSet } from '@modalab/data';
@@ -115,7 +114,8 @@ export async function runVideoClip(name: string, configInput: unknown, options: 
     model,
     optimizer,
     schedule: (s) => warmupCosine(s, { peak: lr, warmupSteps, totalSteps: steps }),
-    step: towerStep(model),
+    // Per-tower norms (video, text) only on the steps the Trainer reads, and the temperature.
+    step: lossStep((batch: Batch) => ({ loss: model.loss(batch).loss, metrics: { temperature: tf.div(1, model.bindingLoss.logitScale.value()) as tf.Scalar } }), { groupGradNorms: 'modality', metricsEvery: config.train.logEvery }),
     logEvery: config.train.logEvery,
     seed: config.seed,
   });
@@ -214,37 +214,6 @@ export function buildVideoTextModel(config: VideoClipConfig, vocabSize: number):
     { encoders: { text, video }, embedDim: config.model.embedDim, loss: new BindingLoss({}, { init: config.model.logitScaleInit, learnable: config.model.learnTemperature }) },
     rng.fork(),
   );
-}
-
-/** The tower a parameter path belongs to: MultiEncoder keeps them under encoders.<m> and projections.<m>; the temperature belongs to none. */
-function towerOf(parameterPath: string): string | undefined {
-  const [head, modality] = parameterPath.split('.');
-  return head === 'encoders' || head === 'projections' ? modality : undefined;
-}
-
-/**
- * core's lossStep, grouping gradient norms by tower (video, text) rather than by the first part
- * of the path (which for a MultiEncoder is 'encoders' / 'projections'), and logging the temperature.
- */
-function towerStep(model: VideoTextModel): StepFunction<Batch> {
-  return (batch, ctx) => {
-    const variables = [...ctx.variables.values()];
-    const { value, grads } = tf.variableGrads(() => model.loss(batch).loss, variables);
-    for (const v of variables) if (grads[v.name] === undefined) grads[v.name] = tf.zerosLike(v); // not reached: a zero step, as lossStep
-    try {
-      const towers = new Map<string, string>();
-      for (const [p, v] of ctx.variables) {
-        const tower = towerOf(p);
-        if (tower !== undefined) towers.set(v.name, tower);
-      }
-      const metrics: Record<string, tf.Scalar> = {};
-      for (const [k, norm] of Object.entries(groupGradNorms(grads, towers))) metrics[`gradNorm/${k}`] = norm;
-      metrics['temperature'] = tf.tidy(() => tf.div(1, model.bindingLoss.logitScale.value()) as tf.Scalar);
-      return { loss: value, gradNorm: ctx.optimizer.applyGradients(grads, ctx.lr), metrics };
-    } finally {
-      tf.dispose(grads);
-    }
-  };
 }
 
 async function loadMotion(config: VideoClipConfig): Promise<EmojiMotionDataset> {

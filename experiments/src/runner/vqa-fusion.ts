@@ -19,8 +19,6 @@ import {
   warmupCosine,
   type ActivationKind,
   type Fusion,
-  type LossFunctionOutput,
-  type StepFunction,
   type TextInput,
 } from '@modalab/core';
 import { BpeTokenizer, loadShapesVqa, loadTokenizer, SHAPES_VQA_ANSWERS, SHAPES_VQA_QUESTION_TYPES, type ShapesVqaDataset, type ShapesVqaSplit } from '@modalab/data';
@@ -178,17 +176,6 @@ export class VqaModel extends Module {
       return { loss, metrics: { accuracy } };
     });
   }
-}
-
-/**
- * lossStep with per-part gradient norms only on the steps whose metrics the Trainer reads (every
- * logEvery-th): lossStep's groupGradNorms computes them on every step, a few hundred small
- * kernels each time that nobody reads.
- */
-export function loggedGroupNorms<B>(lossFn: (batch: B) => LossFunctionOutput, logEvery: number): StepFunction<B> {
-  const plain = lossStep(lossFn);
-  const grouped = lossStep(lossFn, { groupGradNorms: true });
-  return (batch, ctx) => ((ctx.step + 1) % logEvery === 0 ? grouped : plain)(batch, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,7 +421,7 @@ export async function runVqaFusion(name: string, configInput: unknown, options: 
     model,
     optimizer,
     schedule: (step) => warmupCosine(step, { peak: lr, warmupSteps, totalSteps: steps }),
-    step: loggedGroupNorms((batch: VqaBatch) => model.loss(batch), logEvery),
+    step: lossStep((batch: VqaBatch) => model.loss(batch), { groupGradNorms: true, metricsEvery: logEvery }),
     logEvery,
     seed: config.seed,
   });

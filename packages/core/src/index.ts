@@ -3,6 +3,7 @@ import './train/register-gradients.js';
 // Backend
 export { initBackend, backendInfo, BACKEND_ORDER } from './backend/init-backend.js';
 export { registerWasmTrainingKernels, setWasmKernelOverrides } from './backend/wasm-kernels/index.js';
+export { registerNativeKernels, setNativeKernels, nativeKernelStatus, type NativeKernelStatus } from './backend/native/index.js';
 export type { BackendName, BackendInfo, BackendAttempt, InitBackendOptions } from './backend/init-backend.js';
 
 // Randomness
@@ -73,7 +74,7 @@ export type { Optimizer } from './train/optimizer.js';
 export { Sgd, type SgdConfig } from './train/sgd.js';
 export { globalNorm, clipScale, clipByGlobalNorm, groupGradNorms, type ClippedGradients } from './train/clip-grad.js';
 export { Trainer, type TrainerOptions, type TrainerState, type TrainerEvents, type TrainableModel, type LogRecord, type BatchSource, type FitOptions } from './train/trainer.js';
-export { lossStep, gradCacheStep, type StepFunction, type StepContext, type StepResult, type LossFunctionOutput, type LossStepOptions } from './train/step-functions.js';
+export { lossStep, gradCacheStep, modalityOfParameter, type StepFunction, type StepContext, type StepResult, type LossFunctionOutput, type LossStepOptions } from './train/step-functions.js';
 export { gradCacheGradients, type GradCacheOptions, type GradCacheOutput } from './train/grad-cache.js';
 export { splitBatch, chunkSizes } from './train/split-batch.js';
 export { sampleModalityDropout, applyModalityDropout, type ModalityKeep } from './train/modality-dropout.js';

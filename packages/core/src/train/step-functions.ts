@@ -30,8 +30,25 @@ export type StepFunction<B> = (batch: B, ctx: StepContext) => StepResult;
 export type LossFunctionOutput = tf.Scalar | { loss: tf.Scalar; metrics?: Record<string, tf.Scalar> };
 
 export interface LossStepOptions {
-  /** Also log the gradient norm of each top-level part ("gradNorm/image"...), the input of collapse diagnostics. */
-  groupGradNorms?: boolean;
+  /**
+   * Also log the gradient norm of each group of parameters as "gradNorm/<group>", the input of
+   * collapse diagnostics. true: groups by the first part of the path; 'modality': by the tower of
+   * a multi-modal model (see modalityOfParameter); a function: path -> group (undefined: none).
+   */
+  groupGradNorms?: boolean | 'modality' | ((path: string) => string | undefined);
+  /**
+   * Compute the group norms only on the steps whose metrics a Trainer with this logEvery reads
+   * (a few hundred small kernels per step that nobody reads otherwise); default every step.
+   */
+  metricsEvery?: number;
+}
+
+/**
+ * The modality a parameter of a multi-modal model serves: MultiEncoder and FusionClassifier keep
+ * towers under encoders.<m> and projections.<m>; anything else (fusion, head, temperature) is none.
+ */
+export function modalityOfParameter(path: string): string | undefined {
+  return /^(?:encoders|projections)\.([^.]+)/.exec(path)?.[1];
 }
 
 /**
@@ -49,9 +66,18 @@ function gradientsOf(variables: ReadonlyMap<string, tf.Variable>, f: () => tf.Sc
   return { value, grads: fillMissing(variables, grads) };
 }
 
-function withGroupNorms(metrics: Record<string, tf.Scalar>, grads: tf.NamedTensorMap, ctx: StepContext): void {
-  const byVarName = new Map([...ctx.variables].map(([path, v]) => [v.name, path]));
-  for (const [group, norm] of Object.entries(groupGradNorms(grads, byVarName))) metrics[`gradNorm/${group}`] = norm;
+function withGroupNorms(metrics: Record<string, tf.Scalar>, grads: tf.NamedTensorMap, ctx: StepContext, options: LossStepOptions): void {
+  const { groupGradNorms: grouping, metricsEvery } = options;
+  if (grouping === undefined || grouping === false) return;
+  if (metricsEvery !== undefined && (ctx.step + 1) % metricsEvery !== 0) return;
+  const groupOf = grouping === true ? (path: string) => path.split('.')[0] : grouping === 'modality' ? modalityOfParameter : grouping;
+  const byVarName = new Map<string, string>();
+  for (const [path, v] of ctx.variables) {
+    const group = groupOf(path);
+    if (group !== undefined) byVarName.set(v.name, group);
+  }
+  // The names are the groups already: keep them whole.
+  for (const [group, norm] of Object.entries(groupGradNorms(grads, byVarName, Number.POSITIVE_INFINITY))) metrics[`gradNorm/${group}`] = norm;
 }
 
 /** The plain step: differentiate lossFn over the model's trainable variables and apply the update. */
@@ -66,7 +92,7 @@ export function lossStep<B>(lossFn: (batch: B, ctx: StepContext) => LossFunction
       return out.loss;
     });
     try {
-      if (options.groupGradNorms === true) withGroupNorms(metrics, grads, ctx);
+      withGroupNorms(metrics, grads, ctx, options);
       return { loss: value, gradNorm: ctx.optimizer.applyGradients(grads, ctx.lr), metrics };
     } finally {
       tf.dispose(grads);
@@ -81,7 +107,7 @@ export function gradCacheStep<B>(options: GradCacheOptions<B> & LossStepOptions)
     const grads = fillMissing(ctx.variables, reached);
     try {
       const metrics: Record<string, tf.Scalar> = {};
-      if (options.groupGradNorms === true) withGroupNorms(metrics, grads, ctx);
+      withGroupNorms(metrics, grads, ctx, options);
       return { loss, gradNorm: ctx.optimizer.applyGradients(grads, ctx.lr), metrics };
     } finally {
       tf.dispose(grads);

@@ -122,6 +122,27 @@ describe('Trainer', () => {
     t.dispose();
   });
 
+  it('groups gradient norms by modality (tower + projection), or by a function, and only on the steps asked', async () => {
+    const m = model(3);
+    const byModality = new Trainer<Batch>({ model: m, optimizer: new Sgd(m.namedVariables()), schedule: () => 0, step: lossStep((b) => m.loss(b).loss, { groupGradNorms: 'modality' }), logEvery: 1 });
+    const r = (await byModality.trainStep(batchAt(0)))!;
+    const modalities = Object.keys(r.metrics);
+    expect(modalities.length).toBeGreaterThan(1);
+    for (const k of modalities) expect(k).toMatch(/^gradNorm\/(?!encoders|projections|loss)[a-z]+$/);
+    // A modality's norm covers its tower and its projection: the root of the summed squares of both first-level groups' parts.
+    const first = new Trainer<Batch>({ model: m, optimizer: new Sgd(m.namedVariables()), schedule: () => 0, step: lossStep((b) => m.loss(b).loss, { groupGradNorms: (p) => (p.startsWith('loss') ? undefined : p.split('.').slice(0, 2).join('.')) }), logEvery: 1 });
+    const parts = (await first.trainStep(batchAt(0)))!.metrics;
+    for (const k of modalities) {
+      const mod = k.slice('gradNorm/'.length);
+      expect(r.metrics[k]).toBeCloseTo(Math.hypot(parts[`gradNorm/encoders.${mod}`] ?? 0, parts[`gradNorm/projections.${mod}`] ?? 0), 5);
+    }
+    expect(Object.keys(parts).some((k) => k.startsWith('gradNorm/loss'))).toBe(false);
+    const sparse = new Trainer<Batch>({ model: m, optimizer: new Sgd(m.namedVariables()), schedule: () => 0, step: lossStep((b) => m.loss(b).loss, { groupGradNorms: true, metricsEvery: 2 }), logEvery: 1 });
+    expect(Object.keys((await sparse.trainStep(batchAt(0)))!.metrics)).toEqual([]);
+    expect(Object.keys((await sparse.trainStep(batchAt(1)))!.metrics)).toEqual(['gradNorm/encoders', 'gradNorm/loss', 'gradNorm/projections']);
+    for (const t of [byModality, first, sparse]) t.dispose();
+  });
+
   it('names bad options and states', async () => {
     const m = model(4);
     const opt = new AdamW(m.namedVariables());
