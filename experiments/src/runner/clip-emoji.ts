@@ -1,19 +1,15 @@
 import {
   AdamW,
-  backendInfo,
   groupGradNorms,
   type DualEncoder,
-  loadCheckpoint,
   Rng,
   saveCheckpoint,
-  toTensors,
   warmupCosine,
 } from '@modalab/core';
 import { augmentImages, BatchSampler, type BatchSamplerState, BpeTokenizer, loadTokenizer, TiktokenTokenizer } from '@modalab/data';
 import { loadPairedData, type PairedData } from './paired-data.js';
 import { embeddingGeometry, gapShiftSweep, pca, rankRetrieval, zeroShotClassifier, zeroShotEvaluate, type ZeroShotResult } from '@modalab/eval';
 import * as tf from '@tensorflow/tfjs-core';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildDualEncoder } from './build-model.js';
 import { categoryProbes, type CategoryProbes } from './category-probes.js';
@@ -22,73 +18,17 @@ import { embedImages, embedTexts, imageBatch, textBatch, type TextTokenizer } fr
 import { flattenResults, formatResults, retrievalBothWays, type SplitResults } from './evaluate.js';
 import { ProgressBar, formatDuration } from './progress.js';
 import { writeClipReport } from './report.js';
-import { createRunDir, gitCommit, MetricsLog, readJson, writeJson } from './run-dir.js';
+import { CHECKPOINT_FILE, EVALUATION_FILE, MetricsLog, type RunOptions, type RunResult, writeJson } from './run-dir.js';
+import { RunSession } from './session.js';
 
-export const CHECKPOINT_FILE = 'checkpoint.ckpt';
-export const EVALUATION_FILE = 'evaluation.json';
-
-export interface RunOptions {
-  /** Parent folder of new run directories (default experiments/runs). */
-  runsRoot?: string;
-  /** Use exactly this (new or empty) directory instead of a timestamped one (sweeps). */
-  runDir?: string;
-  /** Continue the run in this directory from its checkpoint. */
-  resume?: string;
-  /** Stop (with a checkpoint) after this many steps in total, leaving the run resumable. */
-  stopAfter?: number;
-  /** Progress and messages; default stderr. */
-  log?: (line: string) => void;
-  /** A stream for the progress bar; default stderr. */
-  progress?: NodeJS.WriteStream;
-}
-
-export interface RunResult {
-  runDir: string;
-  finished: boolean;
-  step: number;
-  summary?: Record<string, number | string>;
-}
-
-interface RunFiles {
-  name: string;
-  config: ClipEmojiConfig;
-}
+export { CHECKPOINT_FILE, EVALUATION_FILE, type RunOptions, type RunResult } from './run-dir.js';
 
 /** Trains and evaluates a CLIP-style dual encoder on the built-in emoji dataset. */
 export async function runClipEmoji(name: string, configInput: unknown, options: RunOptions = {}): Promise<RunResult> {
-  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const backend = backendInfo();
-  if (!backend) throw new Error('initBackend() must run before an experiment');
-
-  let runDir: string;
-  let config: ClipEmojiConfig;
-  if (options.resume !== undefined) {
-    runDir = path.resolve(options.resume);
-    const saved = readJson<RunFiles>(path.join(runDir, 'config.json'));
-    config = ClipEmojiConfigSchema.parse(saved.config);
-    name = saved.name;
-    if (!fs.existsSync(path.join(runDir, CHECKPOINT_FILE))) {
-      throw new Error(`Cannot resume ${runDir}: it has no ${CHECKPOINT_FILE} (the run stopped before its first checkpoint)`);
-    }
-  } else {
-    config = ClipEmojiConfigSchema.parse(configInput);
-    if (options.runDir !== undefined) {
-      runDir = path.resolve(options.runDir);
-      fs.mkdirSync(runDir, { recursive: true });
-      if (fs.readdirSync(runDir).length > 0) throw new Error(`Run directory ${runDir} is not empty`);
-    } else {
-      runDir = createRunDir(name, options.runsRoot);
-    }
-    await writeJson(path.join(runDir, 'config.json'), {
-      name,
-      config,
-      git: gitCommit(),
-      backend: { name: backend.name, tfjs: backend.tfjsVersion, unavailable: backend.attempts.filter((a) => !a.ok) },
-      node: process.version,
-      createdAt: new Date().toISOString(),
-    });
-  }
-  log(`run ${runDir}\nseed ${config.seed}, backend ${backend.name}`);
+  // The run directory (new or resumed), config.json and the checkpoint being resumed: as every runner.
+  const session = await RunSession.open<ClipEmojiConfig>(name, configInput, ClipEmojiConfigSchema, options);
+  const { runDir, config, backend, log } = session;
+  name = session.name;
 
   // Data
   const t0 = performance.now();
@@ -105,9 +45,8 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   // Tokenizer: trained on training captions only, so held-out names may split into sub-words.
   const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
   let tokenizer: BpeTokenizer | TiktokenTokenizer;
-  let ckpt: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
-  if (options.resume !== undefined) {
-    ckpt = await loadCheckpoint(path.join(runDir, CHECKPOINT_FILE));
+  const ckpt = session.resumed;
+  if (ckpt) {
     tokenizer = await loadTokenizer(ckpt.meta.tokenizer);
   } else {
     tokenizer =
@@ -133,7 +72,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
   let augmentRng: Rng;
   let elapsedBefore = 0;
   if (ckpt) {
-    const tensors = toTensors(ckpt);
+    const { tensors } = ckpt;
     for (const [n, v] of params) {
       const t = tensors[`param.${n}`];
       if (!t) throw new Error(`Checkpoint ${path.join(runDir, CHECKPOINT_FILE)} has no tensor 'param.${n}'`);

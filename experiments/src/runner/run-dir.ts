@@ -4,6 +4,32 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Files every run directory has. */
+export const CHECKPOINT_FILE = 'checkpoint.ckpt';
+export const EVALUATION_FILE = 'evaluation.json';
+
+export interface RunOptions {
+  /** Parent folder of new run directories (default experiments/runs). */
+  runsRoot?: string;
+  /** Use exactly this (new or empty) directory instead of a timestamped one (sweeps). */
+  runDir?: string;
+  /** Continue the run in this directory from its checkpoint. */
+  resume?: string;
+  /** Stop (with a checkpoint) after this many steps in total, leaving the run resumable. */
+  stopAfter?: number;
+  /** Progress and messages; default stderr. */
+  log?: (line: string) => void;
+  /** A stream for the progress bar; default stderr. */
+  progress?: NodeJS.WriteStream;
+}
+
+export interface RunResult {
+  runDir: string;
+  finished: boolean;
+  step: number;
+  summary?: Record<string, number | string>;
+}
+
 /** experiments/runs, next to this package: the default home of run directories. */
 export const DEFAULT_RUNS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../runs');
 

@@ -3,9 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { CHECKPOINT_FILE, EVALUATION_FILE, type RunOptions, type RunResult } from './clip-emoji.js';
 import { formatDuration, ProgressBar } from './progress.js';
-import { createRunDir, gitCommit, MetricsLog, readJson, writeJson } from './run-dir.js';
+import { CHECKPOINT_FILE, createRunDir, EVALUATION_FILE, gitCommit, MetricsLog, readJson, type RunOptions, type RunResult, writeJson } from './run-dir.js';
 
 /** What every run config has. */
 export interface SessionConfig {
