@@ -1,6 +1,7 @@
 import { CaptionDecoderConfigSchema, VitConfigSchema } from '@modalab/core';
 import { ImageAugmentSchema } from '@modalab/data';
 import { z } from 'zod';
+import { optimisationFields } from './train-schema.js';
 
 // The decoder's vocabSize and contextLength come from the tokenizer section and its contextDim
 // from the image tower's width, so they are omitted here.
@@ -50,14 +51,8 @@ export const CaptionEmojiConfigSchema = z
       .strict(),
     train: z
       .object({
-        steps: z.number().int().positive(),
+        ...optimisationFields(),
         batchSize: z.number().int().positive(),
-        lr: z.number().positive(),
-        warmupSteps: z.number().int().nonnegative(),
-        weightDecay: z.number().nonnegative().default(0.1),
-        clipNorm: z.number().positive().optional(),
-        logEvery: z.number().int().positive().default(10),
-        checkpointEvery: z.number().int().positive().default(50),
         probeEvery: z.number().int().positive().default(50).describe('teacher-forced loss and token accuracy on held-out and training concepts every this many steps'),
         probeSize: z.number().int().min(2).default(128).describe('concepts per probe set (each with all its captions)'),
       })

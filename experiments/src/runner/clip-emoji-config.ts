@@ -1,6 +1,7 @@
 import { TextTransformerConfigSchema, VitConfigSchema } from '@modalab/core';
 import { DataPolicySchema, ImageAugmentSchema, TIKTOKEN_ENCODINGS } from '@modalab/data';
 import { z } from 'zod';
+import { optimisationFields } from './train-schema.js';
 
 // The text tower's vocabSize and contextLength come from the tokenizer section, so they are
 // omitted here; the vit's imageSize must equal data.imageSize (checked below).
@@ -50,14 +51,8 @@ export const ClipEmojiConfigSchema = z
       .strict(),
     train: z
       .object({
-        steps: z.number().int().positive(),
+        ...optimisationFields(),
         batchSize: z.number().int().min(2).describe('InfoNCE needs negatives: at least 2'),
-        lr: z.number().positive(),
-        warmupSteps: z.number().int().nonnegative(),
-        weightDecay: z.number().nonnegative().default(0.1),
-        clipNorm: z.number().positive().optional(),
-        logEvery: z.number().int().positive().default(10),
-        checkpointEvery: z.number().int().positive().default(50),
         probeEvery: z.number().int().positive().default(25).describe('geometry of a fixed probe batch (gap, alignment, uniformity, RankMe) every this many steps'),
         probeSize: z.number().int().min(2).default(256).describe('training concepts in the probe batch'),
       })

@@ -15,7 +15,7 @@ import { buildDualEncoder } from './build-model.js';
 import { categoryProbes, type CategoryProbes } from './category-probes.js';
 import { type ClipEmojiConfig, ClipEmojiConfigSchema } from './clip-emoji-config.js';
 import { embedImages, embedTexts, imageBatch, textBatch, type TextTokenizer } from './embed.js';
-import { flattenResults, formatResults, retrievalBothWays, type SplitResults } from './evaluate.js';
+import { flattenGeometry, flattenResults, formatResults, retrievalBothWays, type SplitResults } from './evaluate.js';
 import { ProgressBar, formatDuration } from './progress.js';
 import { writeClipReport } from './report.js';
 import { CHECKPOINT_FILE, EVALUATION_FILE, MetricsLog, type RunOptions, type RunResult, writeJson } from './run-dir.js';
@@ -281,22 +281,6 @@ function pixelExemplarBaseline(data: PairedData, config: ClipEmojiConfig, rows: 
   const result = retrievalBothWays(queries, gallery, rows.map((_, j) => j), ks);
   tf.dispose([queries, gallery]);
   return result;
-}
-
-function flattenGeometry(g: ReturnType<typeof embeddingGeometry>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [m, v] of Object.entries(g.modalities)) {
-    out[`test/geometry/${m}/cone`] = v.cone;
-    out[`test/geometry/${m}/uniformity`] = v.uniformity;
-    out[`test/geometry/${m}/rankMe`] = v.rankMe;
-  }
-  for (const [pair, v] of Object.entries(g.pairs)) {
-    const key = pair.replace('|', '-');
-    out[`test/geometry/${key}/gap`] = v.gap;
-    if (v.alignment !== undefined) out[`test/geometry/${key}/alignment`] = v.alignment;
-    out[`test/geometry/${key}/jointUniformity`] = v.jointUniformity;
-  }
-  return out;
 }
 
 async function readScale(model: DualEncoder): Promise<number> {

@@ -1,6 +1,7 @@
 import { AstConfigSchema, TextTransformerConfigSchema, VitConfigSchema } from '@modalab/core';
 import { ImageAugmentSchema } from '@modalab/data';
 import { z } from 'zod';
+import { optimisationFields } from './train-schema.js';
 
 // Sizes that follow from other sections are omitted from the towers: the text tower's vocabSize
 // and contextLength come from the tokenizer, the audio tower's front end and maxFrames from the
@@ -74,14 +75,8 @@ export const EmojiBindConfigSchema = z
       .strict(),
     train: z
       .object({
-        steps: z.number().int().positive(),
+        ...optimisationFields(),
         batchSize: z.number().int().min(2).describe('concepts per pair per step; InfoNCE needs negatives: at least 2'),
-        lr: z.number().positive(),
-        warmupSteps: z.number().int().nonnegative(),
-        weightDecay: z.number().nonnegative().default(0.1),
-        clipNorm: z.number().positive().optional(),
-        logEvery: z.number().int().positive().default(10),
-        checkpointEvery: z.number().int().positive().default(50),
         probeEvery: z.number().int().positive().default(50).describe('geometry and audio->image recall of a fixed probe set of training concepts every this many steps'),
         probeSize: z.number().int().min(2).default(256).describe('training concepts in the probe set'),
       })

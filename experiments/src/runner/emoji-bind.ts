@@ -25,7 +25,7 @@ import type { RunOptions, RunResult } from './clip-emoji.js';
 import { type EmojiBindConfig, EmojiBindConfigSchema } from './emoji-bind-config.js';
 import { writeBindReport } from './emoji-bind-report.js';
 import { imageBatch, textBatch, type TextTokenizer } from './embed.js';
-import type { RetrievalWithCi } from './evaluate.js';
+import { flattenGeometry, type RetrievalWithCi } from './evaluate.js';
 import { MetricsLog, readJson, writeJson } from './run-dir.js';
 import { epochBatch, RunSession } from './session.js';
 
@@ -350,22 +350,6 @@ export function isTrained(direction: string): boolean {
   return (TRAINED_PAIRS as readonly string[]).includes(pair);
 }
 
-function flattenGeometry(prefix: string, g: EmbeddingGeometryOutput): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [m, v] of Object.entries(g.modalities)) {
-    out[`${prefix}/${m}/cone`] = v.cone;
-    out[`${prefix}/${m}/uniformity`] = v.uniformity;
-    out[`${prefix}/${m}/rankMe`] = v.rankMe;
-  }
-  for (const [pair, v] of Object.entries(g.pairs)) {
-    const key = pair.replace('|', '-');
-    out[`${prefix}/${key}/gap`] = v.gap;
-    if (v.alignment !== undefined) out[`${prefix}/${key}/alignment`] = v.alignment;
-    out[`${prefix}/${key}/jointUniformity`] = v.jointUniformity;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
@@ -558,7 +542,7 @@ export async function runEmojiBind(name: string, configInput: unknown, options: 
       'data/featureSeconds': stats.featureSeconds,
     });
     for (const [split, r] of Object.entries(evaluation.splits)) Object.assign(summary, flattenDirections(split, r));
-    Object.assign(summary, flattenGeometry('test/geometry', evaluation.geometry));
+    Object.assign(summary, flattenGeometry(evaluation.geometry));
     for (const dir of DIRECTIONS) {
       const a = summary[`train-sample/${dir}/R@10`], b = summary[`test/${dir}/R@10`];
       if (typeof a === 'number' && typeof b === 'number') summary[`generalisationGap/${dir}/R@10`] = a - b;

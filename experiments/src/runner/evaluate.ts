@@ -1,4 +1,4 @@
-import { bestPositiveRanks, bootstrapCi, rankRetrieval, type RetrievalResult } from '@modalab/eval';
+import { bestPositiveRanks, bootstrapCi, type EmbeddingGeometryOutput, rankRetrieval, type RetrievalResult } from '@modalab/eval';
 import type * as tf from '@tensorflow/tfjs-core';
 
 export type Direction = 'image->text' | 'text->image';
@@ -69,4 +69,21 @@ export function formatResults(all: Record<string, SplitResults>): string {
     }
   }
   return lines.join('\n');
+}
+
+/** Flat summary keys of embeddingGeometry: "<prefix>/<modality>/{cone,uniformity,rankMe}", "<prefix>/<a>-<b>/{gap,alignment,jointUniformity}". */
+export function flattenGeometry(g: EmbeddingGeometryOutput, prefix = 'test/geometry'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [m, v] of Object.entries(g.modalities)) {
+    out[`${prefix}/${m}/cone`] = v.cone;
+    out[`${prefix}/${m}/uniformity`] = v.uniformity;
+    out[`${prefix}/${m}/rankMe`] = v.rankMe;
+  }
+  for (const [pair, v] of Object.entries(g.pairs)) {
+    const key = pair.replace('|', '-');
+    out[`${prefix}/${key}/gap`] = v.gap;
+    if (v.alignment !== undefined) out[`${prefix}/${key}/alignment`] = v.alignment;
+    out[`${prefix}/${key}/jointUniformity`] = v.jointUniformity;
+  }
+  return out;
 }

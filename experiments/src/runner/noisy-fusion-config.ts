@@ -1,6 +1,7 @@
 import { ActivationSchema } from '@modalab/core';
 import { NoisyPairsOptionsSchema } from '@modalab/data';
 import { z } from 'zod';
+import { optimisationFields } from './train-schema.js';
 
 export const REMEDIES = ['none', 'modality-dropout', 'ogm-ge', 'reweight'] as const;
 export type Remedy = (typeof REMEDIES)[number];
@@ -55,14 +56,10 @@ export const NoisyFusionConfigSchema = z
       .default({}),
     train: z
       .object({
-        steps: z.number().int().positive(),
+        ...optimisationFields({ checkpointEvery: 100 }),
         batchSize: z.number().int().positive(),
-        lr: z.number().positive(),
         warmupSteps: z.number().int().nonnegative().default(0),
         weightDecay: z.number().nonnegative().default(0).describe('0: a decayed, unused tower would look collapsed for the wrong reason'),
-        clipNorm: z.number().positive().optional(),
-        logEvery: z.number().int().positive().default(10),
-        checkpointEvery: z.number().int().positive().default(100),
         remedy: z.enum(REMEDIES).default('none').describe('what fights modality collapse; see the report for each one\'s paper'),
         dropout: z
           .object({

@@ -1,5 +1,6 @@
 import { TemporalConfigSchema, TextTransformerConfigSchema, VitConfigSchema } from '@modalab/core';
 import { z } from 'zod';
+import { optimisationFields } from './train-schema.js';
 
 // The text tower's vocabSize and contextLength come from the tokenizer section.
 const TextTowerSchema = z.object(TextTransformerConfigSchema.innerType().innerType().shape).omit({ vocabSize: true, contextLength: true }).strict();
@@ -52,18 +53,12 @@ export const VideoClipConfigSchema = z
       .strict(),
     train: z
       .object({
-        steps: z.number().int().positive(),
+        ...optimisationFields(),
         batchSize: z.number().int().min(2).describe('clips per step; InfoNCE needs negatives'),
         pairedBatches: z
           .boolean()
           .default(true)
           .describe('a batch is whole reversed pairs, so each clip meets its time-reversed twin as a negative: the signal that makes order matter'),
-        lr: z.number().positive(),
-        warmupSteps: z.number().int().nonnegative(),
-        weightDecay: z.number().nonnegative().default(0.1),
-        clipNorm: z.number().positive().optional(),
-        logEvery: z.number().int().positive().default(10),
-        checkpointEvery: z.number().int().positive().default(50),
         probeEvery: z.number().int().positive().default(50).describe('geometry and reversed-pair accuracy of a fixed batch of training clips'),
         probeSize: z.number().int().min(2).default(64).describe('training clips in the probe batch (whole pairs)'),
       })

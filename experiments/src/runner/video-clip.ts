@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { EVALUATION_FILE, type RunOptions, type RunResult } from './clip-emoji.js';
 import { textBatch } from './embed.js';
-import { flattenResults, formatResults, retrievalBothWays, type RetrievalWithCi } from './evaluate.js';
+import { flattenGeometry, flattenResults, formatResults, retrievalBothWays, type RetrievalWithCi } from './evaluate.js';
 import { MetricsLog, readJson } from './run-dir.js';
 import { epochBatch, RunSession } from './session.js';
 import { type VideoClipConfig, VideoClipConfigSchema } from './video-clip-config.js';
@@ -487,22 +487,6 @@ function motionAccuracy(
     return above > 0 ? 0 : 1 / (1 + tied);
   });
   return { ...pairInterval(perClip, mirror, config.seed + 13), chance: 1 / motions.length, choices: motions.length };
-}
-
-function flattenGeometry(g: ReturnType<typeof embeddingGeometry>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [m, v] of Object.entries(g.modalities)) {
-    out[`test/geometry/${m}/cone`] = v.cone;
-    out[`test/geometry/${m}/uniformity`] = v.uniformity;
-    out[`test/geometry/${m}/rankMe`] = v.rankMe;
-  }
-  for (const [pair, v] of Object.entries(g.pairs)) {
-    const key = pair.replace('|', '-');
-    out[`test/geometry/${key}/gap`] = v.gap;
-    if (v.alignment !== undefined) out[`test/geometry/${key}/alignment`] = v.alignment;
-    out[`test/geometry/${key}/jointUniformity`] = v.jointUniformity;
-  }
-  return out;
 }
 
 function flattenInterval(prefix: string, v: PairInterval): Record<string, number> {

@@ -1,5 +1,6 @@
 import { ActivationSchema, VitConfigSchema } from '@modalab/core';
 import { z } from 'zod';
+import { optimisationFields } from './train-schema.js';
 
 export const VQA_FUSION_KINDS = ['concat-mlp', 'cross-attention', 'perceiver'] as const;
 export type VqaFusionKind = (typeof VQA_FUSION_KINDS)[number];
@@ -65,14 +66,8 @@ export const VqaFusionConfigSchema = z
       .strict(),
     train: z
       .object({
-        steps: z.number().int().positive(),
+        ...optimisationFields({ weightDecay: 0.05, checkpointEvery: 100 }),
         batchSize: z.number().int().min(1).describe('scenes per step; each brings all its questions, so the image tower runs once per scene'),
-        lr: z.number().positive(),
-        warmupSteps: z.number().int().nonnegative(),
-        weightDecay: z.number().nonnegative().default(0.05),
-        clipNorm: z.number().positive().optional(),
-        logEvery: z.number().int().positive().default(10),
-        checkpointEvery: z.number().int().positive().default(100),
         probeEvery: z.number().int().positive().default(50).describe('accuracy on a fixed sample of test and heldOut questions every this many steps'),
         probeScenes: z.number().int().positive().default(64).describe('scenes per split in the probe'),
       })
