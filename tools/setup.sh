@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 PNPM_VERSION=12.4.2
 # Debian packages: chromium renders and checks the HTML reports (no browser is ever downloaded);
 # ffmpeg decodes and writes video; espeak-ng speaks the emoji-speech dataset; sox handles audio;
-# Debian's Jupyter (always through /usr/bin/python3) runs the tslab notebooks headless.
-APT_PACKAGES=(chromium ffmpeg espeak-ng sox jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client)
+# Debian's Jupyter (always through /usr/bin/python3) runs the tslab notebooks headless;
+# build-essential and libdnnl-dev (oneDNN) build @modalab/core's native kernels at install
+# (without them modalab runs on wasm); python3-torch + libopenblas0-pthread: pnpm bench --vs-torch.
+APT_PACKAGES=(chromium ffmpeg espeak-ng sox jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client build-essential libdnnl-dev python3-torch libopenblas0-pthread)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 

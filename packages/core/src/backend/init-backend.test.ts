@@ -10,6 +10,24 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe(info?.tfName);
   });
 
+  it('on wasm, records whether the native kernels run and why, in a line for the log', () => {
+    const info = backendInfo()!;
+    if (info.name !== 'wasm') {
+      expect(info.native).toBeUndefined();
+      return;
+    }
+    expect(info.native).toBeDefined();
+    expect(info.native!.line).toMatch(/^modalab: native kernels (on|off|unavailable)/);
+    if (info.native!.active) {
+      expect(tf.getKernel(tf.BatchMatMul, 'wasm')).toBeDefined();
+      expect(info.native!.library).toMatch(/oneDNN/);
+    } else {
+      expect(info.native!.reason).toBeTruthy();
+      // A machine set up by tools/setup.sh (CI) must have built the addon: no silent fallback.
+      expect(process.env.MODALAB_REQUIRE_NATIVE, info.native!.reason).not.toBe('1');
+    }
+  });
+
   it('rejects an unknown backend name, listing the known ones', async () => {
     await expect(initBackend({ backend: 'webgpu', log: false })).rejects.toThrow(
       /Unknown backend 'webgpu'.*tensorflow-gpu, tensorflow, wasm, cpu/,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { registerNativeKernels, type NativeKernelStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
 /** Backends in the order `initBackend` tries them: fastest first. */
@@ -23,6 +24,8 @@ export interface BackendInfo {
   forced: boolean;
   attempts: BackendAttempt[];
   tfjsVersion: string;
+  /** On wasm: whether the native kernels (packages/core/native) run the heavy ops, and why. */
+  native?: NativeKernelStatus;
 }
 
 export interface InitBackendOptions {
@@ -110,12 +113,16 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     try {
       const tfName = await tryLoad(name);
       await tf.ready();
-      current = { name, tfName, forced: requested !== '', attempts: [...attempts, { name, ok: true }], tfjsVersion: tf.version_core };
+      // After the training kernels: the native ones wrap whatever is registered.
+      const native = name === 'wasm' ? registerNativeKernels() : undefined;
+      current = { name, tfName, forced: requested !== '', attempts: [...attempts, { name, ok: true }], tfjsVersion: tf.version_core, ...(native ? { native } : {}) };
       const log = options.log ?? true;
       const line = `modalab: backend ${name}${requested !== '' ? ' (forced by MODALAB_BACKEND)' : ''}` +
         (attempts.length > 0 ? `; unavailable: ${attempts.map((a) => a.name).join(', ')}` : '');
-      if (typeof log === 'function') log(line);
-      else if (log) console.error(line);
+      for (const l of native ? [line, native.line] : [line]) {
+        if (typeof log === 'function') log(l);
+        else if (log) console.error(l);
+      }
       return current;
     } catch (err) {
       attempts.push({ name, ok: false, error: message(err) });

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGeluTanh } from '../backend/native/gelu.js';
 
 export type ActivationKind = 'gelu' | 'gelu-tanh' | 'quick-gelu' | 'relu';
 
 /** GELU with the tanh approximation (Hendrycks & Gimpel 2016), as in GPT-2 and the tfjs-layers default. */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const fused = fusedGeluTanh(x);
+  if (fused !== undefined) return fused;
   return tf.tidy(() => {
     const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));

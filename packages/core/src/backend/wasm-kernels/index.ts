@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMul, makeFusedMatMul } from './batch-mat-mul.js';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-backprop.js';
 import { unsortedSegmentSum } from './unsorted-segment-sum.js';
+import { isNativeKernel } from '../native/index.js';
 
 /** Kernels wasm lacks, and the ones it has but runs slowly, keyed by kernel name. */
 type Override = (original: tf.KernelFunc) => tf.KernelFunc;
@@ -25,7 +26,8 @@ const shipped = new Map<string, tf.KernelConfig>();
 
 function install(name: string, make: (original: tf.KernelFunc | undefined) => tf.KernelFunc): void {
   const current = tf.getKernel(name, 'wasm');
-  if (current !== undefined && installed.has(current.kernelFunc)) return;
+  // A native kernel already wraps ours (registerNativeKernels ran first): leave it in front.
+  if (current !== undefined && (installed.has(current.kernelFunc) || isNativeKernel(current.kernelFunc))) return;
   const kernelFunc = make(current?.kernelFunc);
   installed.add(kernelFunc);
   if (current !== undefined) {

@@ -1,8 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeKernelStatus, setNativeKernels } from '../native/index.js';
 import { registerWasmTrainingKernels, setWasmKernelOverrides } from './index.js';
 
 describe('setWasmKernelOverrides', () => {
+  // The native kernels, when active, sit in front of these and must be off to swap them.
+  const nativeWasOn = nativeKernelStatus()?.active === true;
+  beforeAll(() => {
+    if (nativeWasOn) setNativeKernels(false);
+  });
+  afterAll(() => {
+    if (nativeWasOn) setNativeKernels(true);
+  });
+
   it('switches BatchMatMul between the shipped kernel and ours, with equal results', () => {
     registerWasmTrainingKernels();
     const ours = tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc;

@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { loadNativeAddon, nativeThreads, type NativeAddon } from './addon.js';
+import { BINARY_OPS, makeNativeBinary, makeNativeUnary, UNARY_OPS } from './elementwise.js';
+import { registerGeluKernels, setGeluKernels } from './gelu.js';
+import { makeZeroCopyCast, makeZeroCopyIdentity } from './identity.js';
+import { makeNativeBatchMatMul, makeNativeFusedMatMul } from './matmul.js';
+import { makeNativeReduce, REDUCE_OPS } from './reduce.js';
+import { makeNativeConcat, makeNativeSplitV } from './split-concat.js';
+import { makeNativeTranspose } from './transpose.js';
+
+type MakeKernel = (addon: NativeAddon, fallback: tf.KernelFunc) => tf.KernelFunc;
+/** One kernel maker per tfjs kernel name of a table of ops. */
+const forEachOp = (ops: Record<string, string>, make: (op: string) => MakeKernel): Record<string, MakeKernel> =>
+  Object.fromEntries(Object.entries(ops).map(([name, op]) => [name, make(op)]));
+
+/**
+ * Kernels the addon runs, each wrapping the kernel registered before it: cases a kernel does
+ * not take (other dtypes, tensors too small to pay for the call) go to that fallback. Chosen by
+ * profiling a clip-mini training step (pnpm bench --profile): after matmul, the time went to
+ * Identity copies, elementwise ops of the MLP (tanh-GELU), reductions, head transposes, splits.
+ */
+const KERNELS: Record<string, MakeKernel> = {
+  [tf.BatchMatMul]: makeNativeBatchMatMul,
+  [tf._FusedMatMul]: makeNativeFusedMatMul,
+  [tf.Identity]: (_addon, fallback) => makeZeroCopyIdentity(fallback),
+  [tf.Cast]: (_addon, fallback) => makeZeroCopyCast(fallback),
+  [tf.Transpose]: makeNativeTranspose,
+  [tf.SplitV]: makeNativeSplitV,
+  [tf.Concat]: makeNativeConcat,
+  ...forEachOp(UNARY_OPS, makeNativeUnary),
+  ...forEachOp(BINARY_OPS, makeNativeBinary),
+  ...forEachOp(REDUCE_OPS, makeNativeReduce),
+};
+
+export interface NativeKernelStatus {
+  /** True while the native kernels are registered for wasm. */
+  active: boolean;
+  /** The addon loaded (it may still be switched off). */
+  available: boolean;
+  /** Why the native path is not used, when it is not. */
+  reason?: string;
+  /** e.g. "oneDNN 2.6.3, avx512_core_amx, 2 threads (2 idle cores)". */
+  library?: string;
+  kernels: string[];
+  /**
+   * The thread team the native kernels use (or would use): MODALAB_NATIVE_THREADS, else the
+   * cores other processes leave idle. A comparison run (pnpm bench --vs-torch) gives PyTorch
+   * the same number.
+   */
+  threads: number;
+  threadsWhy: string;
+  /** One line for the log: which path runs the heavy kernels, and why. */
+  line: string;
+}
+
+/** The kernels that were registered before ours, restored by setNativeKernels(false). */
+const previous = new Map<string, tf.KernelConfig>();
+const ours = new Set<tf.KernelFunc>();
+let status: NativeKernelStatus | undefined;
+
+function describe(addon: NativeAddon, threadsWhy: string): string {
+  const i = addon.info();
+  return `${i.library} ${i.version}, ${i.isa}, ${i.threads} thread${i.threads === 1 ? '' : 's'} (${threadsWhy})`;
+}
+
+function install(addon: NativeAddon): void {
+  registerGeluKernels(addon);
+  for (const [name, make] of Object.entries(KERNELS)) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current === undefined) throw new Error(`native kernels: ${name} is not registered for wasm; import @tensorflow/tfjs-backend-wasm first`);
+    if (ours.has(current.kernelFunc)) continue;
+    const kernelFunc = make(addon, current.kernelFunc);
+    ours.add(kernelFunc);
+    previous.set(name, current);
+    tf.unregisterKernel(name, 'wasm');
+    // The wrapped kernel's setupFunc has run (or will, at backend init): our fallback calls it.
+    tf.registerKernel({ ...current, kernelFunc });
+  }
+}
+
+function uninstall(): void {
+  setGeluKernels(false);
+  for (const [name, config] of previous) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current === undefined || !ours.has(current.kernelFunc)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+  }
+  previous.clear();
+}
+
+/**
+ * Puts the native kernels (packages/core/native, oneDNN) in front of the wasm ones for the
+ * heavy ops, each falling back to the kernel it replaced for cases it does not take. Used
+ * automatically when the addon loads; MODALAB_NATIVE=0 turns it off. Never throws for a
+ * missing or broken addon: the status says why and wasm stays as it was. Call after
+ * registerWasmTrainingKernels (the native kernels wrap whatever is registered). Idempotent.
+ */
+export function registerNativeKernels(options: { env?: Record<string, string | undefined> } = {}): NativeKernelStatus {
+  const env = options.env ?? process.env;
+  const kernels = Object.keys(KERNELS);
+  let team: { threads: number; why: string };
+  try {
+    team = nativeThreads(env);
+  } catch (err) {
+    team = { threads: 1, why: (err as Error).message };
+  }
+  const base = { kernels, threads: team.threads, threadsWhy: team.why };
+  if (env.MODALAB_NATIVE === '0') {
+    uninstall();
+    status = { ...base, active: false, available: false, reason: 'MODALAB_NATIVE=0', line: 'modalab: native kernels off (MODALAB_NATIVE=0); heavy ops on wasm' };
+    return status;
+  }
+  const load = loadNativeAddon();
+  if (!load.ok) {
+    status = { ...base, active: false, available: false, reason: load.reason, line: `modalab: native kernels unavailable, heavy ops on wasm: ${load.reason}` };
+    return status;
+  }
+  install(load.addon);
+  const library = describe(load.addon, load.threadsWhy);
+  const line = `modalab: native kernels on (${library}): matmul, elementwise, reductions, transpose, split/concat (${kernels.length} kernels); MODALAB_NATIVE=0 turns them off`;
+  status = { ...base, threads: load.addon.info().threads, threadsWhy: load.threadsWhy, active: true, available: true, library, line };
+  return status;
+}
+
+/**
+ * Switches the native kernels on and off after registerNativeKernels found the addon, so a
+ * benchmark can measure both paths in one process. Turn them off before
+ * setWasmKernelOverrides(false): that switch only replaces kernels it installed itself.
+ */
+export function setNativeKernels(enabled: boolean): void {
+  const load = loadNativeAddon();
+  if (enabled) {
+    if (!load.ok) throw new Error(`setNativeKernels(true): ${load.reason}`);
+    install(load.addon);
+  } else {
+    uninstall();
+  }
+  if (status !== undefined) status = { ...status, active: enabled && load.ok };
+}
+
+/**
+ * Whether a registered kernel function is one of ours. registerWasmTrainingKernels should leave
+ * such a kernel in place (it wraps the wasm-kernels one); see the report on wiring.
+ */
+export function isNativeKernel(kernelFunc: tf.KernelFunc): boolean {
+  return ours.has(kernelFunc);
+}
+
+/** What registerNativeKernels decided, or undefined before it ran. */
+export function nativeKernelStatus(): NativeKernelStatus | undefined {
+  return status;
+}
