@@ -1,23 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { MatmulPlan } from './plan.js';
 
-export interface MatmulCase {
-  label: string;
-  a: number[];
-  b: number[];
-  transposeA: boolean;
-  transposeB: boolean;
-}
-
-/** Square products of size n, plain and transposed, and an attention-shaped batched product. */
-export function matmulCases(sizes: number[]): MatmulCase[] {
-  return sizes.flatMap((n) => [
-    { label: `${n} plain`, a: [n, n], b: [n, n], transposeA: false, transposeB: false },
-    { label: `${n} transposed (A^T B^T)`, a: [n, n], b: [n, n], transposeA: true, transposeB: true },
-    { label: `${n / 8}x[${64},${n / 8}] batched (Q K^T)`, a: [n / 8, 64, n / 8], b: [n / 8, 64, n / 8], transposeA: false, transposeB: true },
-  ]);
-}
-
-function flops(c: MatmulCase): number {
+export function matmulFlops(c: Pick<MatmulPlan, 'a' | 'b' | 'transposeA' | 'transposeB'>): number {
   const batch = c.a.length === 3 ? c.a[0]! : 1;
   const m = c.transposeA ? c.a[c.a.length - 1]! : c.a[c.a.length - 2]!;
   const k = c.transposeA ? c.a[c.a.length - 2]! : c.a[c.a.length - 1]!;
@@ -25,8 +9,12 @@ function flops(c: MatmulCase): number {
   return 2 * batch * m * n * k;
 }
 
-/** GFLOP/s of one product, timed for at least minMs after a warm-up call. */
-export async function matmulGflops(c: MatmulCase, minMs: number): Promise<number> {
+/**
+ * GFLOP/s of one product, timed for at least minMs (and at least twice) after a warm-up call.
+ * A product slower than minMs (2048 on wasm as shipped takes seconds) is timed on the calls
+ * after the warm-up only, so the row costs about three products, not minutes.
+ */
+export async function matmulGflops(c: MatmulPlan): Promise<number> {
   const a = tf.randomNormal(c.a, 0, 1, 'float32', 1);
   const b = tf.randomNormal(c.b, 0, 1, 'float32', 2);
   const run = async () => {
@@ -34,14 +22,16 @@ export async function matmulGflops(c: MatmulCase, minMs: number): Promise<number
     await y.data();
     y.dispose();
   };
-  await run();
-  let reps = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs || reps < 2) {
+  try {
     await run();
-    reps++;
+    let reps = 0;
+    const start = performance.now();
+    while (performance.now() - start < c.minMs || reps < 2) {
+      await run();
+      reps++;
+    }
+    return (matmulFlops(c) * reps) / ((performance.now() - start) / 1000) / 1e9;
+  } finally {
+    tf.dispose([a, b]);
   }
-  const seconds = (performance.now() - start) / 1000;
-  tf.dispose([a, b]);
-  return (flops(c) * reps) / seconds / 1e9;
 }
