@@ -19,7 +19,7 @@ import { flattenGeometry, flattenResults, formatResults, retrievalBothWays, type
 import { ProgressBar, formatDuration } from './progress.js';
 import { writeClipReport } from './report.js';
 import { CHECKPOINT_FILE, EVALUATION_FILE, MetricsLog, type RunOptions, type RunResult, writeJson } from './run-dir.js';
-import { RunSession } from './session.js';
+import { backendSummary, RunSession } from './session.js';
 
 export { CHECKPOINT_FILE, EVALUATION_FILE, type RunOptions, type RunResult } from './run-dir.js';
 
@@ -218,7 +218,7 @@ export async function runClipEmoji(name: string, configInput: unknown, options: 
     experiment: name,
     dataset: data.source,
     seed: config.seed,
-    backend: backend.name,
+    ...backendSummary(backend),
     parameters: model.parameterCount(),
     steps,
     'train/loss': lastLoss,

@@ -85,7 +85,7 @@ export class RunSession<C extends SessionConfig> {
         name,
         config,
         git: gitCommit(),
-        backend: { name: backend.name, tfjs: backend.tfjsVersion, unavailable: backend.attempts.filter((a) => !a.ok) },
+        backend: { name: backend.name, tfjs: backend.tfjsVersion, unavailable: backend.attempts.filter((a) => !a.ok), ...(backend.native ? { native: backend.native.line } : {}) },
         node: process.version,
         createdAt: new Date().toISOString(),
       });
@@ -183,7 +183,7 @@ export class RunSession<C extends SessionConfig> {
     return {
       experiment: this.name,
       seed: this.config.seed,
-      backend: this.backend.name,
+      ...backendSummary(this.backend),
       steps: fit.step,
       'train/loss': fit.loss,
       'train/seconds': fit.seconds,
@@ -225,4 +225,12 @@ export function epochBatch(n: number, batchSize: number, seed: number, step: num
   }
   const b = step % perEpoch;
   return cached.order.slice(b * batchSize, (b + 1) * batchSize);
+}
+
+/**
+ * The backend as a run's summary records it: its name, and which kernels did the heavy work
+ * ('wasm+native' when the native addon was active), since the two differ several-fold in speed.
+ */
+export function backendSummary(backend: BackendInfo): { backend: string; kernels: string } {
+  return { backend: backend.name, kernels: backend.native?.active ? `${backend.name}+native` : backend.name };
 }
