@@ -54,7 +54,7 @@ export function kernelPaths(backend: string): KernelPaths {
   if (native.available) {
     paths.push({
       name: 'wasm+native',
-      description: `modalab's native addon (${native.library}): ${native.kernels.length} kernels (matmul, elementwise, reductions, transpose, split/concat), the rest on wasm+modalab`,
+      description: `modalab's native addon (${native.library}): ${native.kernels.length} kernels (matmul, conv2d, elementwise, reductions, transpose, split/concat), the rest on wasm+modalab`,
       activate: () => {
         setWasmKernelOverrides(true);
         setNativeKernels(true);

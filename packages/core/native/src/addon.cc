@@ -76,5 +76,6 @@ NAPI_MODULE_INIT() {
   RegisterElementwise(env, exports);
   RegisterBinary(env, exports);
   RegisterCopy(env, exports);
+  RegisterConv(env, exports);
   return exports;
 }

@@ -104,6 +104,7 @@ void RegisterTranspose(napi_env env, napi_value exports);
 void RegisterElementwise(napi_env env, napi_value exports);
 void RegisterBinary(napi_env env, napi_value exports);
 void RegisterCopy(napi_env env, napi_value exports);
+void RegisterConv(napi_env env, napi_value exports);
 void SetFunction(napi_env env, napi_value exports, const char* name, napi_callback cb);
 
 }  // namespace modalab

@@ -32,7 +32,16 @@ export interface NativeAddon {
   reduce(heap: ArrayBuffer, x: number, out: number, pre: number, red: number, post: number, op: string): void;
   /** Copies `rows` rows of rowBytes from src to dst with the given byte strides. */
   copyRows(heap: ArrayBuffer, src: number, dst: number, rows: number, rowBytes: number, srcStride: number, dstStride: number): void;
+  /**
+   * 2-D convolution y = conv(x, filter) on x NHWC, filter HWIO, y NHWC, float32; `pass` says which
+   * of the three it writes: y (forward), x from dy at y (backwardInput), or filter from x and dy
+   * at y (backwardFilter). geometry: [batch, inH, inW, inC, outH, outW, outC, filterH, filterW,
+   * strideH, strideW, dilationH, dilationW, padTop, padLeft], dilations as tfjs counts them.
+   */
+  conv2d(heap: ArrayBuffer, pass: ConvPass, x: number, filter: number, y: number, geometry: Int32Array): void;
 }
+
+export type ConvPass = 'forward' | 'backwardInput' | 'backwardFilter';
 
 export type AddonLoad = { ok: true; addon: NativeAddon; file: string; /** Why the team has the size it has. */ threadsWhy: string } | { ok: false; reason: string };
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon, nativeThreads, type NativeAddon } from './addon.js';
+import { makeNativeConv2D, makeNativeConv2DBackpropFilter, makeNativeConv2DBackpropInput } from './conv.js';
 import { BINARY_OPS, makeNativeBinary, makeNativeUnary, UNARY_OPS } from './elementwise.js';
 import { registerGeluKernels, setGeluKernels } from './gelu.js';
 import { makeZeroCopyCast, makeZeroCopyIdentity } from './identity.js';
@@ -22,6 +23,9 @@ const forEachOp = (ops: Record<string, string>, make: (op: string) => MakeKernel
 const KERNELS: Record<string, MakeKernel> = {
   [tf.BatchMatMul]: makeNativeBatchMatMul,
   [tf._FusedMatMul]: makeNativeFusedMatMul,
+  [tf.Conv2D]: makeNativeConv2D,
+  [tf.Conv2DBackpropInput]: makeNativeConv2DBackpropInput,
+  [tf.Conv2DBackpropFilter]: makeNativeConv2DBackpropFilter,
   [tf.Identity]: (_addon, fallback) => makeZeroCopyIdentity(fallback),
   [tf.Cast]: (_addon, fallback) => makeZeroCopyCast(fallback),
   [tf.Transpose]: makeNativeTranspose,
@@ -118,7 +122,7 @@ export function registerNativeKernels(options: { env?: Record<string, string | u
   }
   install(load.addon);
   const library = describe(load.addon, load.threadsWhy);
-  const line = `modalab: native kernels on (${library}): matmul, elementwise, reductions, transpose, split/concat (${kernels.length} kernels); MODALAB_NATIVE=0 turns them off`;
+  const line = `modalab: native kernels on (${library}): matmul, conv2d, elementwise, reductions, transpose, split/concat (${kernels.length} kernels); MODALAB_NATIVE=0 turns them off`;
   status = { ...base, threads: load.addon.info().threads, threadsWhy: load.threadsWhy, active: true, available: true, library, line };
   return status;
 }
