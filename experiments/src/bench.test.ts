@@ -23,8 +23,11 @@ function withPython<T>(python: string, fn: () => T): T {
   }
 }
 
-// Whether this machine built the native addon and allows it: then the bench measures its path too.
-const nativeMeasured = registerNativeKernels({ env: {} }).available && process.env.MODALAB_NATIVE !== '0';
+// Whether this machine built the native addon and allows it: then the bench measures its path too,
+// and its bf16 path where the CPU has bf16 units.
+const native = registerNativeKernels({ env: {} });
+const nativeMeasured = native.available && process.env.MODALAB_NATIVE !== '0';
+const bf16Measured = nativeMeasured && native.bf16.available;
 setNativeKernels(false);
 
 const hasTorch = spawnSync(defaultPython(), ['-c', 'import torch, numpy'], { timeout: 60_000 }).status === 0;
@@ -36,8 +39,9 @@ describe('pnpm bench --quick --json', () => {
     const out = JSON.parse(r.stdout) as BenchJson;
     expect(out.backend).toBe('wasm');
     const paths = out.paths.map((p) => p.name);
-    expect(paths).toEqual(expect.arrayContaining(['wasm', 'wasm+modalab', ...(nativeMeasured ? ['wasm+native'] : [])]));
+    expect(paths).toEqual(expect.arrayContaining(['wasm', 'wasm+modalab', ...(nativeMeasured ? ['wasm+native'] : []), ...(bf16Measured ? ['wasm+native-bf16'] : [])]));
     if (!nativeMeasured) expect(r.stderr).toContain('path wasm+native not measured');
+    else if (!bf16Measured) expect(r.stderr).toContain('path wasm+native-bf16 not measured');
     expect(out.rows.map((row) => row.bench)).toEqual(
       expect.arrayContaining([/^clip-mini train/, /^clip-mini inference/, /^matmul 256 plain/, /^matmul 256 transposed/, /^matmul 256 batched/, /^retrieval top-10/].map((re) => expect.stringMatching(re))),
     );

@@ -1,4 +1,4 @@
-import { nativeKernelStatus, registerNativeKernels, setNativeKernels, setWasmKernelOverrides } from '@modalab/core';
+import { nativeKernelStatus, registerNativeKernels, setNativeKernels, setNativeMathMode, setWasmKernelOverrides } from '@modalab/core';
 
 /** One way of running the same tfjs code: a backend plus a set of kernel overrides. */
 export interface KernelPath {
@@ -22,8 +22,9 @@ export interface KernelPaths {
 
 /**
  * The kernel paths available on this backend. On wasm: the kernels wasm ships, modalab's
- * TypeScript routes over them (wasm-kernels/), and the native addon (native/) when it loads;
- * each row is measured on each, in one process, so machine state is shared. The native
+ * TypeScript routes over them (wasm-kernels/), and the native addon (native/) when it loads,
+ * in float32 and, where the CPU has bf16 units, with bf16 matmuls; each row is measured on
+ * each, in one process, so machine state is shared. The native
  * kernels wrap whatever is registered below them, so they come off first and go on last.
  */
 export function kernelPaths(backend: string): KernelPaths {
@@ -33,6 +34,7 @@ export function kernelPaths(backend: string): KernelPaths {
   // initBackend may already have registered them (then this returns the same status).
   const native = nativeKernelStatus()?.available ? nativeKernelStatus()! : registerNativeKernels();
   const nativeWasOn = native.active;
+  const mathWas = native.math;
   const paths: KernelPath[] = [
     {
       name: 'wasm',
@@ -58,17 +60,34 @@ export function kernelPaths(backend: string): KernelPaths {
       activate: () => {
         setWasmKernelOverrides(true);
         setNativeKernels(true);
+        setNativeMathMode('fp32');
+      },
+    });
+  }
+  if (native.bf16.available) {
+    paths.push({
+      name: 'wasm+native-bf16',
+      description: 'wasm+native with bf16 matmuls (large products on operands rounded to bfloat16, float32 sums; MODALAB_NATIVE_BF16=1)',
+      activate: () => {
+        setWasmKernelOverrides(true);
+        setNativeKernels(true);
+        setNativeMathMode('bf16');
       },
     });
   }
   const restore = () => {
     setWasmKernelOverrides(true);
-    if (native.available) setNativeKernels(nativeWasOn);
+    if (native.available) {
+      setNativeKernels(nativeWasOn);
+      setNativeMathMode(mathWas);
+    }
   };
+  const notes = native.available ? [] : [`path wasm+native not measured: ${native.reason}`];
+  if (native.available && !native.bf16.available) notes.push(`path wasm+native-bf16 not measured: ${native.bf16.why}`);
   return {
     paths,
     baseline: 'wasm',
-    notes: native.available ? [] : [`path wasm+native not measured: ${native.reason}`],
+    notes,
     restore,
     threads: { count: native.threads, why: native.threadsWhy },
   };

@@ -229,8 +229,10 @@ export function epochBatch(n: number, batchSize: number, seed: number, step: num
 
 /**
  * The backend as a run's summary records it: its name, and which kernels did the heavy work
- * ('wasm+native' when the native addon was active), since the two differ several-fold in speed.
+ * ('wasm+native' when the native addon was active, 'wasm+native-bf16' with bf16 matmuls), since
+ * they differ several-fold in speed and bf16 also in the last digits of the losses.
  */
 export function backendSummary(backend: BackendInfo): { backend: string; kernels: string } {
-  return { backend: backend.name, kernels: backend.native?.active ? `${backend.name}+native` : backend.name };
+  const native = backend.native;
+  return { backend: backend.name, kernels: native?.active ? `${backend.name}+native${native.math === 'bf16' ? '-bf16' : ''}` : backend.name };
 }

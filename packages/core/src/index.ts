@@ -3,7 +3,8 @@ import './train/register-gradients.js';
 // Backend
 export { initBackend, backendInfo, BACKEND_ORDER } from './backend/init-backend.js';
 export { registerWasmTrainingKernels, setWasmKernelOverrides } from './backend/wasm-kernels/index.js';
-export { registerNativeKernels, setNativeKernels, nativeKernelStatus, type NativeKernelStatus } from './backend/native/index.js';
+export { registerNativeKernels, setNativeKernels, setNativeMathMode, nativeKernelStatus, type NativeKernelStatus } from './backend/native/index.js';
+export type { NativeMath } from './backend/native/addon.js';
 export type { BackendName, BackendInfo, BackendAttempt, InitBackendOptions } from './backend/init-backend.js';
 
 // Randomness

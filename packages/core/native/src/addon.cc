@@ -35,7 +35,7 @@ void SetNumber(napi_env env, napi_value obj, const char* key, double value) {
   napi_set_named_property(env, obj, key, v);
 }
 
-// info(): { library, version, isa, threads, cachedPrimitives }
+// info(): { library, version, isa, threads, cachedPrimitives, math }
 napi_value Info(napi_env env, napi_callback_info) {
   const dnnl_version_t* v = dnnl_version();
   napi_value obj;
@@ -45,6 +45,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   SetString(env, obj, "isa", IsaName(dnnl_get_effective_cpu_isa()));
   SetNumber(env, obj, "threads", omp_get_max_threads());
   SetNumber(env, obj, "cachedPrimitives", static_cast<double>(Cache().Size()));
+  SetString(env, obj, "math", MathModeName(CurrentMathMode()));
   return obj;
 }
 
@@ -60,6 +61,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
 
 napi_value ClearCache(napi_env, napi_callback_info) {
   Cache().Clear();
+  ReleaseBf16Scratch();
   return nullptr;
 }
 
@@ -77,5 +79,6 @@ NAPI_MODULE_INIT() {
   RegisterBinary(env, exports);
   RegisterCopy(env, exports);
   RegisterConv(env, exports);
+  RegisterMathMode(env, exports);
   return exports;
 }

@@ -94,6 +94,22 @@ class Threads {
 // The OpenMP team size later work may use (setThreads, OMP_NUM_THREADS, or every core).
 int MaxThreads();
 
+// How products multiply: float32 throughout, or operands rounded to bfloat16 and accumulated
+// in float32 (setMathMode; src/bf16.cc). Per Node thread, fp32 until set.
+enum class MathMode { kFp32, kBf16 };
+MathMode CurrentMathMode();
+const char* MathModeName(MathMode mode);
+// Whether the CPU has bf16 dot-product instructions (avx512_core_bf16, AMX): without them
+// oneDNN would emulate bf16 products more slowly than float32 ones.
+bool HasBf16Units();
+// A per-thread buffer of at least `elements` bf16 values, 64-byte aligned, kept for the next
+// call; nullptr when out of memory.
+uint16_t* Bf16Scratch(size_t elements);
+void ReleaseBf16Scratch();
+// dst = src rounded to bf16 (nearest even), `count` values; false after throwing. May clear
+// the primitive cache: look primitives up after converting.
+bool ToBf16(napi_env env, const float* src, uint16_t* dst, int64_t count);
+
 // Row-major strides of `dims`.
 std::vector<int64_t> DenseStrides(const std::vector<int64_t>& dims);
 int64_t Volume(const std::vector<int64_t>& dims);
@@ -105,6 +121,7 @@ void RegisterElementwise(napi_env env, napi_value exports);
 void RegisterBinary(napi_env env, napi_value exports);
 void RegisterCopy(napi_env env, napi_value exports);
 void RegisterConv(napi_env env, napi_value exports);
+void RegisterMathMode(napi_env env, napi_value exports);
 void SetFunction(napi_env env, napi_value exports, const char* name, napi_callback cb);
 
 }  // namespace modalab

@@ -29,6 +29,14 @@ bool UnaryKind(const std::string& op, dnnl_alg_kind_t* kind) {
 
 int ThreadsFor(int64_t elements) { return elements >= kParallelElements ? MaxThreads() : 1; }
 
+// The primitive cache key: alpha and beta by their bits, so -0.0 and NaN parameters stay distinct.
+std::vector<int64_t> EltwiseKey(int64_t tag, dnnl_alg_kind_t kind, float alpha, float beta, int64_t size, int threads) {
+  int32_t alphaBits, betaBits;
+  std::memcpy(&alphaBits, &alpha, 4);
+  std::memcpy(&betaBits, &beta, 4);
+  return {tag, kind, alphaBits, betaBits, size, threads};
+}
+
 napi_value Unary(napi_env env, napi_callback_info info) {
   Args args(env, info, 7, "unary");
   size_t length = 0;
@@ -43,10 +51,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   if (!args.ok || size == 0) return nullptr;
   const int threads = ThreadsFor(size);
   Threads scope(threads);
-  int32_t alphaBits, betaBits;
-  std::memcpy(&alphaBits, &alpha, 4);
-  std::memcpy(&betaBits, &beta, 4);
-  const std::vector<int64_t> key = {-2, kind, alphaBits, betaBits, size, threads};
+  const std::vector<int64_t> key = EltwiseKey(-2, kind, alpha, beta, size, threads);
   Primitive* p = Cache().Find(key);
   if (p == nullptr) {
     Primitive created;
@@ -82,10 +87,7 @@ napi_value UnaryGrad(napi_env env, napi_callback_info info) {
   if (!args.ok || size == 0) return nullptr;
   const int threads = ThreadsFor(size);
   Threads scope(threads);
-  int32_t alphaBits, betaBits;
-  std::memcpy(&alphaBits, &alpha, 4);
-  std::memcpy(&betaBits, &beta, 4);
-  const std::vector<int64_t> key = {-5, kind, alphaBits, betaBits, size, threads};
+  const std::vector<int64_t> key = EltwiseKey(-5, kind, alpha, beta, size, threads);
   Primitive* p = Cache().Find(key);
   if (p == nullptr) {
     Dnnl* dnnl = GetDnnl(env);

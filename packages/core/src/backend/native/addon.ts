@@ -9,9 +9,15 @@ import { fileURLToPath } from 'node:url';
  * the wasm heap: `heap` is the wasm memory's ArrayBuffer and offsets are byte offsets into it.
  */
 export interface NativeAddon {
-  info(): { library: string; version: string; isa: string; threads: number; cachedPrimitives: number };
+  info(): { library: string; version: string; isa: string; threads: number; cachedPrimitives: number; math: NativeMath };
   setThreads(threads: number): void;
+  /** Drops the cached primitives and the bf16 scratch buffer. */
   clearCache(): void;
+  /**
+   * How later products multiply: 'fp32', or 'bf16' (large products read their operands rounded
+   * to bfloat16 and accumulate in float32). Throws for 'bf16' on a CPU without bf16 units.
+   */
+  setMathMode(mode: NativeMath): void;
   /** out[...batch, m, n] = act(op(a) op(b) + bias); biasSize 0 (none), 1 or n. */
   matmul(
     heap: ArrayBuffer, a: number, b: number, out: number, bias: number, batchA: Int32Array, batchB: Int32Array,
@@ -40,6 +46,8 @@ export interface NativeAddon {
    */
   conv2d(heap: ArrayBuffer, pass: ConvPass, x: number, filter: number, y: number, geometry: Int32Array): void;
 }
+
+export type NativeMath = 'fp32' | 'bf16';
 
 export type ConvPass = 'forward' | 'backwardInput' | 'backwardFilter';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadNativeAddon, nativeThreads, type NativeAddon } from './addon.js';
+import { loadNativeAddon, nativeThreads, type NativeAddon, type NativeMath } from './addon.js';
 import { makeNativeConv2D, makeNativeConv2DBackpropFilter, makeNativeConv2DBackpropInput } from './conv.js';
 import { BINARY_OPS, makeNativeBinary, makeNativeUnary, UNARY_OPS } from './elementwise.js';
 import { registerGeluKernels, setGeluKernels } from './gelu.js';
@@ -53,8 +53,28 @@ export interface NativeKernelStatus {
    */
   threads: number;
   threadsWhy: string;
+  /**
+   * How the native matmuls multiply: 'fp32', or 'bf16' (large products on operands rounded to
+   * bfloat16, accumulated in float32) when MODALAB_NATIVE_BF16=1 and the CPU has bf16 units.
+   */
+  math: NativeMath;
+  /** Why `math` is what it is. */
+  mathWhy: string;
+  /** Whether this CPU can run the bf16 mode (setNativeMathMode('bf16')), and why (not). */
+  bf16: { available: boolean; why: string };
   /** One line for the log: which path runs the heavy kernels, and why. */
   line: string;
+}
+
+/** ISAs (as oneDNN names them) with bf16 dot-product instructions. */
+const BF16_ISAS = ['avx512_core_bf16', 'avx512_core_amx'];
+
+/**
+ * Whether the bf16 math mode pays on a CPU with this ISA: without bf16 instructions oneDNN
+ * emulates bf16 products more slowly than it runs float32 ones.
+ */
+export function bf16Support(isa: string): { ok: boolean; why: string } {
+  return BF16_ISAS.includes(isa) ? { ok: true, why: `${isa} has bf16 instructions` } : { ok: false, why: `${isa} has no bf16 instructions (needs avx512_core_bf16 or AMX)` };
 }
 
 /** The kernels that were registered before ours, restored by setNativeKernels(false). */
@@ -65,6 +85,22 @@ let status: NativeKernelStatus | undefined;
 function describe(addon: NativeAddon, threadsWhy: string): string {
   const i = addon.info();
   return `${i.library} ${i.version}, ${i.isa}, ${i.threads} thread${i.threads === 1 ? '' : 's'} (${threadsWhy})`;
+}
+
+function mathText(math: NativeMath, why: string): string {
+  return math === 'bf16' ? `matmuls on bf16 operands with float32 sums (${why})` : `matmuls in float32 (${why})`;
+}
+
+function onLine(library: string, kernels: number, math: NativeMath, mathWhy: string): string {
+  return `modalab: native kernels on (${library}): matmul, conv2d, elementwise, reductions, transpose, split/concat (${kernels} kernels); ${mathText(math, mathWhy)}; MODALAB_NATIVE=0 turns them off`;
+}
+
+/** The math mode MODALAB_NATIVE_BF16 asks for and this CPU allows, and why. */
+function mathFromEnv(env: Record<string, string | undefined>, support: { ok: boolean; why: string }): { math: NativeMath; why: string } {
+  const wanted = env.MODALAB_NATIVE_BF16;
+  if (wanted === undefined || wanted === '' || wanted === '0') return { math: 'fp32', why: 'the default; MODALAB_NATIVE_BF16=1 for bf16' };
+  if (wanted !== '1') return { math: 'fp32', why: `MODALAB_NATIVE_BF16='${wanted}' ignored: 1 turns bf16 on` };
+  return support.ok ? { math: 'bf16', why: 'MODALAB_NATIVE_BF16=1' } : { math: 'fp32', why: `MODALAB_NATIVE_BF16=1 ignored: ${support.why}` };
 }
 
 function install(addon: NativeAddon): void {
@@ -109,21 +145,26 @@ export function registerNativeKernels(options: { env?: Record<string, string | u
   } catch (err) {
     team = { threads: 1, why: (err as Error).message };
   }
-  const base = { kernels, threads: team.threads, threadsWhy: team.why };
+  const base = { kernels, threads: team.threads, threadsWhy: team.why, math: 'fp32' as const };
   if (env.MODALAB_NATIVE === '0') {
     uninstall();
-    status = { ...base, active: false, available: false, reason: 'MODALAB_NATIVE=0', line: 'modalab: native kernels off (MODALAB_NATIVE=0); heavy ops on wasm' };
+    status = { ...base, mathWhy: 'native kernels off', bf16: { available: false, why: 'MODALAB_NATIVE=0' }, active: false, available: false, reason: 'MODALAB_NATIVE=0', line: 'modalab: native kernels off (MODALAB_NATIVE=0); heavy ops on wasm' };
     return status;
   }
   const load = loadNativeAddon();
   if (!load.ok) {
-    status = { ...base, active: false, available: false, reason: load.reason, line: `modalab: native kernels unavailable, heavy ops on wasm: ${load.reason}` };
+    status = { ...base, mathWhy: 'native kernels unavailable', bf16: { available: false, why: load.reason }, active: false, available: false, reason: load.reason, line: `modalab: native kernels unavailable, heavy ops on wasm: ${load.reason}` };
     return status;
   }
   install(load.addon);
   const library = describe(load.addon, load.threadsWhy);
-  const line = `modalab: native kernels on (${library}): matmul, conv2d, elementwise, reductions, transpose, split/concat (${kernels.length} kernels); MODALAB_NATIVE=0 turns them off`;
-  status = { ...base, threads: load.addon.info().threads, threadsWhy: load.threadsWhy, active: true, available: true, library, line };
+  const support = bf16Support(load.addon.info().isa);
+  const { math, why } = mathFromEnv(env, support);
+  load.addon.setMathMode(math);
+  const line = onLine(library, kernels.length, math, why);
+  status = {
+    ...base, threads: load.addon.info().threads, threadsWhy: load.threadsWhy, math, mathWhy: why, bf16: { available: support.ok, why: support.why }, active: true, available: true, library, line,
+  };
   return status;
 }
 
@@ -141,6 +182,23 @@ export function setNativeKernels(enabled: boolean): void {
     uninstall();
   }
   if (status !== undefined) status = { ...status, active: enabled && load.ok };
+}
+
+/**
+ * Switches the native matmuls between float32 and bf16 products at run time (the benchmark
+ * measures both in one process). Throws when the addon is not loaded or, for 'bf16', when the
+ * CPU has no bf16 instructions.
+ */
+export function setNativeMathMode(math: NativeMath): void {
+  const load = loadNativeAddon();
+  if (!load.ok) throw new Error(`setNativeMathMode('${math}'): ${load.reason}`);
+  const support = bf16Support(load.addon.info().isa);
+  if (math === 'bf16' && !support.ok) throw new Error(`setNativeMathMode('bf16'): ${support.why}`);
+  load.addon.setMathMode(math);
+  if (status?.library !== undefined) {
+    const mathWhy = 'setNativeMathMode';
+    status = { ...status, math, mathWhy, line: onLine(status.library, status.kernels.length, math, mathWhy) };
+  }
 }
 
 /**

@@ -10,26 +10,7 @@ import { expectNoLeak, expectParity, runAndDispose } from '../wasm-kernels/test-
 import type { OpCase } from '../wasm-kernels/training-op-cases.js';
 import { loadNativeAddon, nativeThreads } from './addon.js';
 import { registerNativeKernels, setNativeKernels } from './index.js';
-import { addon, countCalls, expectNativeMatchesWasm, skipNative, skipReason } from './test-native.js';
-
-/** [...batchA, M, K] x [...batchB, K, N] in logical shapes; the flags swap the stored last two axes. */
-function matMulCase(batchA: number[], batchB: number[], m: number, k: number, n: number, tA: boolean, tB: boolean): OpCase {
-  const aShape = [...batchA, ...(tA ? [k, m] : [m, k])];
-  const bShape = [...batchB, ...(tB ? [n, k] : [k, n])];
-  return { name: `[${aShape}]${tA ? 'ᵀ' : ''} x [${bShape}]${tB ? 'ᵀ' : ''}`, shapes: [aShape, bShape], fn: (a, b) => tf.matMul(a!, b!, tA, tB) };
-}
-
-type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'leakyrelu';
-function fusedCase(batch: number[], m: number, k: number, n: number, tA: boolean, tB: boolean, activation: Activation, bias: number[] | null): OpCase {
-  const base = matMulCase(batch, batch, m, k, n, tA, tB);
-  return {
-    name: `fused ${activation}${bias ? ` bias [${bias}]` : ''} ${base.name}`,
-    shapes: bias ? [...base.shapes, bias] : base.shapes,
-    fn: (a, b, c) => tf.fused.matMul({ a: a!, b: b!, transposeA: tA, transposeB: tB, activation, leakyreluAlpha: 0.3, ...(c ? { bias: c } : {}) }),
-  };
-}
-
-const FLAGS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+import { addon, countCalls, expectNativeMatchesWasm, FLAGS, fusedCase, matMulCase, skipNative, skipReason } from './test-native.js';
 
 const SHAPES = [
   { label: '2D odd sizes', batchA: [], batchB: [], m: 5, k: 7, n: 3 },

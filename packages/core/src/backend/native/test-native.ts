@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { maxRelError } from '../wasm-kernels/compare.js';
 import { runCase } from '../wasm-kernels/run-case.js';
 import type { OpCase } from '../wasm-kernels/training-op-cases.js';
@@ -59,3 +60,22 @@ export function expectNativeMatchesWasm(c: OpCase, tol = 1e-4): void {
     expect(maxRelError(v, e, floor), `${c.name}: ${j === 0 ? 'forward' : `gradient ${j - 1}`} (native vs wasm)`).toBeLessThan(tol);
   });
 }
+
+/** [...batchA, M, K] x [...batchB, K, N] in logical shapes; the flags swap the stored last two axes. */
+export function matMulCase(batchA: number[], batchB: number[], m: number, k: number, n: number, tA: boolean, tB: boolean): OpCase {
+  const aShape = [...batchA, ...(tA ? [k, m] : [m, k])];
+  const bShape = [...batchB, ...(tB ? [n, k] : [k, n])];
+  return { name: `[${aShape}]${tA ? 'ᵀ' : ''} x [${bShape}]${tB ? 'ᵀ' : ''}`, shapes: [aShape, bShape], fn: (a, b) => tf.matMul(a!, b!, tA, tB) };
+}
+
+export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'leakyrelu';
+export function fusedCase(batch: number[], m: number, k: number, n: number, tA: boolean, tB: boolean, activation: Activation, bias: number[] | null): OpCase {
+  const base = matMulCase(batch, batch, m, k, n, tA, tB);
+  return {
+    name: `fused ${activation}${bias ? ` bias [${bias}]` : ''} ${base.name}`,
+    shapes: bias ? [...base.shapes, bias] : base.shapes,
+    fn: (a, b, c) => tf.fused.matMul({ a: a!, b: b!, transposeA: tA, transposeB: tB, activation, leakyreluAlpha: 0.3, ...(c ? { bias: c } : {}) }),
+  };
+}
+
+export const FLAGS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
