@@ -11,8 +11,8 @@ import { CaptionEmojiConfigSchema } from './caption-emoji-config.js';
 import { CHECKPOINT_FILE } from './clip-emoji.js';
 import { imageBatch } from './embed.js';
 import { MetricsLog, readJson } from './run-dir.js';
+import { expectResumeMatches, quiet } from '../testing/resume.js';
 
-const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
 
 /** The shipped config shrunk to seconds: 16 px, width 16, one block per tower, 40 concepts. */
 function tinyConfig(extra: string[] = []): Record<string, unknown> {
@@ -128,23 +128,8 @@ describe('caption-emoji', () => {
 
   it('a run stopped and resumed finishes with the same losses as an uninterrupted one', async () => {
     const config = tinyConfig(['seed=2', 'eval.bootstrapResamples=100']);
-    const full = await runCaptionEmoji('caption-emoji', config, { runsRoot: root, ...quiet });
-    const stopped = await runCaptionEmoji('caption-emoji', config, { runsRoot: root, stopAfter: 3, ...quiet });
-    expect(stopped.finished).toBe(false);
-    expect(fs.existsSync(path.join(stopped.runDir, 'summary.json'))).toBe(false);
-    const resumed = await runCaptionEmoji('ignored', undefined, { resume: stopped.runDir, ...quiet });
-    expect(resumed.finished).toBe(true);
-    expect(resumed.runDir).toBe(stopped.runDir);
-    const a = new MetricsLog(path.join(full.runDir, 'metrics.jsonl')).read();
-    const b = new MetricsLog(path.join(stopped.runDir, 'metrics.jsonl')).read();
-    expect(b.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    for (let i = 0; i < 6; i++) {
-      const rel = Math.abs(a[i]!.loss! - b[i]!.loss!) / Math.abs(a[i]!.loss!);
-      expect(rel, `step ${i + 1}: ${a[i]!.loss} vs ${b[i]!.loss}`).toBeLessThanOrEqual(1e-5);
-    }
-    const sa = readJson<Record<string, number>>(path.join(full.runDir, 'summary.json'));
-    const sb = readJson<Record<string, number>>(path.join(stopped.runDir, 'summary.json'));
-    expect(sb['test/greedy/CIDEr-D']).toBeCloseTo(sa['test/greedy/CIDEr-D']!, 6);
-    expect(sb['test/beam/BLEU-4']).toBeCloseTo(sa['test/beam/BLEU-4']!, 6);
+    const { wholeSummary: sa, resumedSummary: sb } = await expectResumeMatches(runCaptionEmoji, config, { runsRoot: root, stopAfter: 3, steps: 6 });
+    expect(sb['test/greedy/CIDEr-D']).toBeCloseTo(sa['test/greedy/CIDEr-D'] as number, 6);
+    expect(sb['test/beam/BLEU-4']).toBeCloseTo(sa['test/beam/BLEU-4'] as number, 6);
   }, 120_000);
 });

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { tinyConfig } from '../testing/tiny-config.js';
 import { CHECKPOINT_FILE, runClipEmoji } from './clip-emoji.js';
 import { MetricsLog, readJson } from './run-dir.js';
+import { expectResumeMatches, quiet } from '../testing/resume.js';
 
-const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
 
 describe('runClipEmoji (tiny quickstart)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-run-'));
@@ -81,25 +81,8 @@ describe('runClipEmoji (tiny quickstart)', () => {
 
   it('a run stopped and resumed reaches the same loss at the same step (rel. 1e-5)', async () => {
     const config = tinyConfig(['seed=3']);
-    const full = await runClipEmoji('full', config, { runsRoot: root, ...quiet });
-    const stopped = await runClipEmoji('parted', config, { runsRoot: root, stopAfter: 3, ...quiet });
-    expect(stopped.finished).toBe(false);
-    expect(stopped.step).toBe(3);
-    expect(fs.existsSync(path.join(stopped.runDir, 'summary.json'))).toBe(false);
-    const resumed = await runClipEmoji('ignored', undefined, { resume: stopped.runDir, ...quiet });
-    expect(resumed.finished).toBe(true);
-    expect(resumed.runDir).toBe(stopped.runDir);
-
-    const a = new MetricsLog(path.join(full.runDir, 'metrics.jsonl')).read();
-    const b = new MetricsLog(path.join(stopped.runDir, 'metrics.jsonl')).read();
-    expect(b.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    for (let i = 0; i < 6; i++) {
-      const rel = Math.abs(a[i]!.loss! - b[i]!.loss!) / Math.abs(a[i]!.loss!);
-      expect(rel, `step ${i + 1}: ${a[i]!.loss} vs ${b[i]!.loss}`).toBeLessThanOrEqual(1e-5);
-      expect(b[i]!.temperature).toBeCloseTo(a[i]!.temperature!, 6);
-    }
-    const sa = readJson<Record<string, number>>(path.join(full.runDir, 'summary.json'));
-    const sb = readJson<Record<string, number>>(path.join(stopped.runDir, 'summary.json'));
+    const { whole: a, resumed: b, wholeSummary: sa, resumedSummary: sb } = await expectResumeMatches(runClipEmoji, config, { runsRoot: root, stopAfter: 3, steps: 6 });
+    a.forEach((r, i) => expect(b[i]!.temperature).toBeCloseTo(r.temperature!, 6));
     expect(sb['test/image->text/R@5']).toBe(sa['test/image->text/R@5']);
   });
 

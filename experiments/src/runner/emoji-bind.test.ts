@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { emojiBind } from '../../defs/emoji-bind.js';
 import { applyOverrides } from '../cli/overrides.js';
@@ -11,9 +10,8 @@ import { CHECKPOINT_FILE } from './clip-emoji.js';
 import { EmojiBindConfigSchema } from './emoji-bind-config.js';
 import { rebuildEmojiBindReport, runEmojiBind } from './emoji-bind.js';
 import { MetricsLog, readJson } from './run-dir.js';
+import { expectResumeMatches, quiet } from '../testing/resume.js';
 
-const nullStream = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
-const quiet = { log: () => undefined, progress: nullStream };
 
 /**
  * Reduced mode: 24 emoji (72 clips synthesised once into the cache, ~10 s cold), 16 px images, width
@@ -123,22 +121,7 @@ describe('emoji-bind', () => {
 
   it('(c) a run stopped after 3 steps resumes to the end with the same losses', async () => {
     const config = reduced(['seed=2']);
-    const full = await runEmojiBind('whole', config, { runsRoot: root, ...quiet });
-    const stopped = await runEmojiBind('parted', config, { runsRoot: root, stopAfter: 3, ...quiet });
-    expect(stopped.finished).toBe(false);
-    expect(fs.existsSync(path.join(stopped.runDir, 'summary.json'))).toBe(false);
-    const resumed = await runEmojiBind('ignored', undefined, { resume: stopped.runDir, ...quiet });
-    expect(resumed.finished).toBe(true);
-    expect(resumed.runDir).toBe(stopped.runDir);
-    const a = new MetricsLog(path.join(full.runDir, 'metrics.jsonl')).read();
-    const b = new MetricsLog(path.join(stopped.runDir, 'metrics.jsonl')).read();
-    expect(b.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    for (let i = 0; i < 6; i++) {
-      const rel = Math.abs(a[i]!.loss! - b[i]!.loss!) / Math.abs(a[i]!.loss!);
-      expect(rel, `step ${i + 1}: ${a[i]!.loss} vs ${b[i]!.loss}`).toBeLessThanOrEqual(1e-5);
-    }
-    const sa = readJson<Record<string, number>>(path.join(full.runDir, 'summary.json'));
-    const sb = readJson<Record<string, number>>(path.join(stopped.runDir, 'summary.json'));
+    const { wholeSummary: sa, resumedSummary: sb } = await expectResumeMatches(runEmojiBind, config, { runsRoot: root, stopAfter: 3, steps: 6 });
     expect(sb['test/audio->image/R@5']).toBe(sa['test/audio->image/R@5']);
     expect(sb['test/image->audio/R@5']).toBe(sa['test/image->audio/R@5']);
   }, 120_000);

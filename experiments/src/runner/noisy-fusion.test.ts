@@ -12,8 +12,8 @@ import { CHECKPOINT_FILE } from './clip-emoji.js';
 import { NoisyFusionConfigSchema, REMEDIES } from './noisy-fusion-config.js';
 import { batchOf, buildNoisyFusionModel, flattenSplit, noisyFusionStep, rebuildNoisyFusionReport, runNoisyFusion } from './noisy-fusion.js';
 import { MetricsLog, readJson } from './run-dir.js';
+import { quiet } from '../testing/resume.js';
 
-const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
 const shipped = noisyFusion as Record<string, unknown>;
 
 /**

@@ -4,16 +4,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { videoClip } from '../../defs/video-clip.js';
 import { applyOverrides } from '../cli/overrides.js';
 import { MetricsLog, readJson } from './run-dir.js';
 import { VideoClipConfigSchema } from './video-clip-config.js';
 import { buildVideoTextModel, clipBatch, pixelStats, rebuildVideoClipReport, reversedPairAccuracy, runVideoClip, TIE_TOLERANCE } from './video-clip.js';
+import { expectResumeMatches, quiet } from '../testing/resume.js';
 
-const nullStream = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
-const quiet = { log: () => undefined, progress: nullStream };
 
 /** The shipped config shrunk to seconds: 12 emoji, 16 px frames, width 16, one block per tower, 4 steps. */
 const TINY = [
@@ -178,16 +176,8 @@ describe('runVideoClip (tiny)', () => {
 
   it('a run stopped and resumed matches the uninterrupted run', async () => {
     const config = tiny(['seed=2', 'train.steps=3', 'train.checkpointEvery=1']);
-    const full = await runVideoClip('whole', config, { runsRoot: root, ...quiet });
-    const stopped = await runVideoClip('parted', config, { runsRoot: root, stopAfter: 2, ...quiet });
-    expect(stopped.finished).toBe(false);
-    const resumed = await runVideoClip('ignored', undefined, { resume: stopped.runDir, ...quiet });
-    expect(resumed.finished).toBe(true);
-    const a = new MetricsLog(path.join(full.runDir, 'metrics.jsonl')).read();
-    const b = new MetricsLog(path.join(stopped.runDir, 'metrics.jsonl')).read();
-    expect(b.map((r) => r.step)).toEqual([1, 2, 3]);
-    for (let i = 0; i < 3; i++) expect(Math.abs(a[i]!.loss! - b[i]!.loss!) / Math.abs(a[i]!.loss!), `step ${i + 1}`).toBeLessThanOrEqual(1e-5);
-    expect(resumed.summary!['test/reversed-pair/accuracy']).toBe(full.summary!['test/reversed-pair/accuracy']);
-    expect(resumed.summary!['test/video->text/R@5']).toBe(full.summary!['test/video->text/R@5']);
+    const { wholeSummary: sa, resumedSummary: sb } = await expectResumeMatches(runVideoClip, config, { runsRoot: root, stopAfter: 2, steps: 3 });
+    expect(sb['test/reversed-pair/accuracy']).toBe(sa['test/reversed-pair/accuracy']);
+    expect(sb['test/video->text/R@5']).toBe(sa['test/video->text/R@5']);
   });
 }, 120_000);

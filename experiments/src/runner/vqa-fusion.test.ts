@@ -12,8 +12,8 @@ import { imageBatch, textBatch } from './embed.js';
 import { MetricsLog, readJson } from './run-dir.js';
 import { VQA_FUSION_KINDS, VqaFusionConfigSchema } from './vqa-fusion-config.js';
 import { answerPriors, evaluateSplit, rebuildVqaFusionReport, runVqaFusion, VqaModel, type VqaBatch } from './vqa-fusion.js';
+import { expectResumeMatches, quiet } from '../testing/resume.js';
 
-const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
 
 /** The shipped config shrunk to seconds: 16 px, width 16, one block everywhere, 40 training scenes. */
 const TINY = [
@@ -223,17 +223,7 @@ describe('runVqaFusion (reduced run)', () => {
 
   it('a run stopped and resumed reaches the same loss and accuracy as the uninterrupted one', async () => {
     const config = tiny(['seed=2', 'model.fusion.kind=perceiver']);
-    const whole = await runVqaFusion('whole', config, { runsRoot: root, ...quiet });
-    const stopped = await runVqaFusion('parted', config, { runsRoot: root, stopAfter: 2, ...quiet });
-    expect(stopped.finished).toBe(false);
-    const resumed = await runVqaFusion('ignored', undefined, { resume: stopped.runDir, ...quiet });
-    expect(resumed.finished).toBe(true);
-    const a = new MetricsLog(path.join(whole.runDir, 'metrics.jsonl')).read();
-    const b = new MetricsLog(path.join(stopped.runDir, 'metrics.jsonl')).read();
-    expect(b.map((r) => r.step)).toEqual([1, 2, 3, 4]);
-    a.forEach((r, i) => expect(Math.abs(r.loss! - b[i]!.loss!) / r.loss!, `step ${r.step}`).toBeLessThanOrEqual(1e-5));
-    const sa = readJson<Record<string, number>>(path.join(whole.runDir, 'summary.json'));
-    const sb = readJson<Record<string, number>>(path.join(stopped.runDir, 'summary.json'));
+    const { wholeSummary: sa, resumedSummary: sb } = await expectResumeMatches(runVqaFusion, config, { runsRoot: root, stopAfter: 2, steps: 4 });
     expect(sb['test/accuracy']).toBe(sa['test/accuracy']);
   });
 });
