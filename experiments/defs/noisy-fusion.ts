@@ -19,7 +19,7 @@ import type { NoisyFusionConfigInput } from '../src/runner/noisy-fusion-config.j
  * `train.remedy` picks the remedy; the collapse-study sweep runs all four.
  */
 export const noisyFusion: NoisyFusionConfigInput = {
-  description: 'Fusion classifier (MLP towers, concat-mlp) on noisy-pairs with a planted collapse onto the image; train.remedy = none | modality-dropout | ogm-ge | reweight. Measured 45-150 s per run on a shared 2-core CPU (load 12-25, so less when idle): reweight fastest, ogm-ge slowest.',
+  description: 'Fusion classifier (MLP towers, concat-mlp) on noisy-pairs with a planted collapse onto the image; train.remedy = none | modality-dropout | ogm-ge | reweight. 5-9 s per run on an idle 2-core CPU with the native kernels (ogm-ge slowest).',
   seed: 0,
   data: { classes: 10, clean: 'image', noise: 0.5, pixelNoise: 0.1, redundancy: 2, imageSize: 16, textLength: 8, keywordsPerClass: 4, fillerTokens: 32, trainSize: 2000, testSize: 1000, conflictSize: 500 },
   model: {
