@@ -2,19 +2,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex } from '../search/build-index.js';
-import { quiet, trainTinyRun } from '../search/test-fixtures.js';
+import { trainTinyIndex } from '../search/test-fixtures.js';
 import { runScript } from '../testing/run-script.js';
 
 // `pnpm exp search` as a user runs it (exit codes: 0 ok, 1 failed, 2 usage).
 describe('exp search', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-search-cli-'));
-  const index = path.join(root, 'index');
-  let run: string;
+  let index: string;
 
   beforeAll(async () => {
-    run = await trainTinyRun(root);
-    await buildIndex({ run, data: 'builtin:emoji', out: index, limit: 20, log: () => undefined, progress: quiet.progress });
+    ({ index } = await trainTinyIndex(root));
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 

@@ -4,17 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex } from '../search/build-index.js';
-import { quiet, trainTinyRun } from '../search/test-fixtures.js';
+import { trainTinyIndex } from '../search/test-fixtures.js';
 
 describe('exp serve', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'modalab-serve-cli-'));
-  const index = path.join(root, 'index');
   let run: string;
+  let index: string;
 
   beforeAll(async () => {
-    run = await trainTinyRun(root);
-    await buildIndex({ run, data: 'builtin:emoji', out: index, limit: 20, log: () => undefined, progress: quiet.progress });
+    ({ run, index } = await trainTinyIndex(root));
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 

@@ -11,7 +11,8 @@ import { CaptionEmojiConfigSchema } from './caption-emoji-config.js';
 import { CHECKPOINT_FILE } from './clip-emoji.js';
 import { imageBatch } from './embed.js';
 import { MetricsLog, readJson } from './run-dir.js';
-import { expectResumeMatches, quiet } from '../testing/resume.js';
+import { quiet } from '../testing/quiet.js';
+import { expectResumeMatches } from '../testing/resume.js';
 
 
 /** The shipped config shrunk to seconds: 16 px, width 16, one block per tower, 40 concepts. */

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { tinyConfig } from '../testing/tiny-config.js';
 import { CHECKPOINT_FILE, runClipEmoji } from './clip-emoji.js';
 import { MetricsLog, readJson } from './run-dir.js';
-import { expectResumeMatches, quiet } from '../testing/resume.js';
+import { quiet } from '../testing/quiet.js';
+import { expectResumeMatches } from '../testing/resume.js';
 
 
 describe('runClipEmoji (tiny quickstart)', () => {

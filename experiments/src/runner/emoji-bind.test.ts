@@ -10,7 +10,8 @@ import { CHECKPOINT_FILE } from './clip-emoji.js';
 import { EmojiBindConfigSchema } from './emoji-bind-config.js';
 import { rebuildEmojiBindReport, runEmojiBind } from './emoji-bind.js';
 import { MetricsLog, readJson } from './run-dir.js';
-import { expectResumeMatches, quiet } from '../testing/resume.js';
+import { quiet } from '../testing/quiet.js';
+import { expectResumeMatches } from '../testing/resume.js';
 
 
 /**

@@ -12,7 +12,7 @@ import { CHECKPOINT_FILE } from './clip-emoji.js';
 import { NoisyFusionConfigSchema, REMEDIES } from './noisy-fusion-config.js';
 import { batchOf, buildNoisyFusionModel, flattenSplit, noisyFusionStep, rebuildNoisyFusionReport, runNoisyFusion } from './noisy-fusion.js';
 import { MetricsLog, readJson } from './run-dir.js';
-import { quiet } from '../testing/resume.js';
+import { quiet } from '../testing/quiet.js';
 
 const shipped = noisyFusion as Record<string, unknown>;
 

@@ -10,7 +10,8 @@ import { applyOverrides } from '../cli/overrides.js';
 import { MetricsLog, readJson } from './run-dir.js';
 import { VideoClipConfigSchema } from './video-clip-config.js';
 import { buildVideoTextModel, clipBatch, pixelStats, rebuildVideoClipReport, reversedPairAccuracy, runVideoClip, TIE_TOLERANCE } from './video-clip.js';
-import { expectResumeMatches, quiet } from '../testing/resume.js';
+import { quiet } from '../testing/quiet.js';
+import { expectResumeMatches } from '../testing/resume.js';
 
 
 /** The shipped config shrunk to seconds: 12 emoji, 16 px frames, width 16, one block per tower, 4 steps. */

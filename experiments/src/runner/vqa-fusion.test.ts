@@ -12,7 +12,8 @@ import { imageBatch, textBatch } from './embed.js';
 import { MetricsLog, readJson } from './run-dir.js';
 import { VQA_FUSION_KINDS, VqaFusionConfigSchema } from './vqa-fusion-config.js';
 import { answerPriors, evaluateSplit, rebuildVqaFusionReport, runVqaFusion, VqaModel, type VqaBatch } from './vqa-fusion.js';
-import { expectResumeMatches, quiet } from '../testing/resume.js';
+import { quiet } from '../testing/quiet.js';
+import { expectResumeMatches } from '../testing/resume.js';
 
 
 /** The shipped config shrunk to seconds: 16 px, width 16, one block everywhere, 40 training scenes. */

@@ -3,22 +3,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SearchModality } from './run-model.js';
+import type { IndexRowMeta } from './store.js';
 import { pngFromFile, pngFromPixels } from './thumbnails.js';
 
-/** One row of an index before embedding: a single modality of one collection item. */
-export interface CollectionItem {
-  /** Unique in the collection: `<group>/<modality>` (texts: `<group>/text/<i>`). */
-  id: string;
-  /** The collection item this row belongs to: an image and its captions share it (a pair). */
-  group: string;
-  modality: SearchModality;
-  /** The caption of a text row; the item's first caption (or name) on other rows, for display. */
-  text: string;
-  label: string;
-  /** Where the content came from: a file path, or builtin:<name>/<id>. */
-  source: string;
-  /** sha256 of the content (file bytes, decoded pixels, or the caption): what re-indexing compares. */
-  hash: string;
+/** One row of an index before embedding: the stored fields plus how to load its content. */
+export interface CollectionItem extends IndexRowMeta {
   /** The image at the run's size, [S, S, 3] in [0, 1] (image rows). */
   pixels?: () => Promise<Float32Array>;
   /** A small PNG for the explorer (image rows). */

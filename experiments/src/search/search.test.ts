@@ -10,7 +10,8 @@ import { loadRunModel, MissingEncoderError, type RunModel } from './run-model.js
 import { SearchIndex } from './search-index.js';
 import { IndexStore } from './store.js';
 import { resolveLocation } from './lance.js';
-import { quiet, trainFolderRun, writeEmojiFolder } from './test-fixtures.js';
+import { quiet } from '../testing/quiet.js';
+import { trainFolderRun, writeEmojiFolder } from './test-fixtures.js';
 
 const N = 32;
 

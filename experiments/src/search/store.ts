@@ -35,14 +35,19 @@ export interface IndexInfo {
   ann: AnnInfo | null;
 }
 
-/** One stored row without its vector. */
+/** One stored row without its vector: a single modality of one collection item. */
 export interface IndexRowMeta {
+  /** Unique in the collection: `<group>/<modality>` (texts: `<group>/text/<i>`). */
   id: string;
+  /** The collection item this row belongs to: an image and its captions share it (a pair). */
   group: string;
   modality: SearchModality;
+  /** The caption of a text row; the item's first caption (or name) on other rows, for display. */
   text: string;
   label: string;
+  /** Where the content came from: a file path, or builtin:<name>/<id>. */
   source: string;
+  /** sha256 of the content (file bytes, decoded pixels, or the caption): what re-indexing compares. */
   hash: string;
 }
 

@@ -2,10 +2,10 @@ import { loadEmoji } from '@modalab/data';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runClipEmoji } from '../runner/clip-emoji.js';
+import { quiet } from '../testing/quiet.js';
 import { tinyConfig } from '../testing/tiny-config.js';
+import { buildIndex } from './build-index.js';
 import { pngFromPixels } from './thumbnails.js';
-
-export const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
 
 /**
  * A folder dataset (images/<id>.png, captions/<id>.txt) of `n` emoji spread over the whole set
@@ -57,4 +57,12 @@ export async function trainTinyRun(root: string): Promise<string> {
   const folder = path.join(root, 'run-data');
   await writeEmojiFolder(folder, 32);
   return trainFolderRun(root, folder, 20, 'search-tiny');
+}
+
+/** trainTinyRun, then the first `limit` emoji indexed with it into root/index. */
+export async function trainTinyIndex(root: string, limit = 20): Promise<{ run: string; index: string }> {
+  const run = await trainTinyRun(root);
+  const index = path.join(root, 'index');
+  await buildIndex({ run, data: 'builtin:emoji', out: index, limit, log: () => undefined, progress: quiet.progress });
+  return { run, index };
 }

@@ -2,9 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 import { MetricsLog, readJson, type RunOptions, type RunResult } from '../runner/run-dir.js';
+import { quiet } from './quiet.js';
 
-/** Run options that print nothing: no log lines, no progress bar. */
-export const quiet = { log: () => undefined, progress: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream };
 
 type Runner = (name: string, config: unknown, options: RunOptions) => Promise<RunResult>;
 

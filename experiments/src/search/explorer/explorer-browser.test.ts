@@ -4,8 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex } from '../build-index.js';
-import { quiet, trainTinyRun } from '../test-fixtures.js';
+import { trainTinyIndex } from '../test-fixtures.js';
 import { type Explorer, startExplorer } from './server.js';
 import type { SpaceSample } from './space.js';
 
@@ -36,8 +35,7 @@ describe('explorer page in headless Chromium', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    const run = await trainTinyRun(root);
-    await buildIndex({ run, data: 'builtin:emoji', out: path.join(root, 'index'), limit: 60, log: () => undefined, progress: quiet.progress });
+    const { run } = await trainTinyIndex(root, 60);
     explorer = await startExplorer({ run, index: path.join(root, 'index'), port: 0, log: () => undefined });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

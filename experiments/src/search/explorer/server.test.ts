@@ -4,8 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex } from '../build-index.js';
-import { quiet, trainTinyRun } from '../test-fixtures.js';
+import { trainTinyIndex } from '../test-fixtures.js';
 import { type Explorer, startExplorer } from './server.js';
 
 interface Reply {
@@ -47,8 +46,7 @@ describe('explorer server: every bad input is a clear 4xx and the server keeps s
   const alive = async () => expect((await request(port, '/api/info')).status).toBe(200);
 
   beforeAll(async () => {
-    run = await trainTinyRun(root);
-    await buildIndex({ run, data: 'builtin:emoji', out: path.join(root, 'index'), limit: 20, log: () => undefined, progress: quiet.progress });
+    ({ run } = await trainTinyIndex(root));
     // A symlink inside the run folder that points out of it.
     fs.writeFileSync(path.join(root, 'secret.txt'), 'secret');
     fs.symlinkSync(path.join(root, 'secret.txt'), path.join(run, 'summary-link.json'));
