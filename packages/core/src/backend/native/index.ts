@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { KernelLayer } from '../kernel-layer.js';
 import { loadNativeAddon, nativeThreads, type NativeAddon, type NativeMath } from './addon.js';
 import { makeNativeConv2D, makeNativeConv2DBackpropFilter, makeNativeConv2DBackpropInput } from './conv.js';
 import { BINARY_OPS, makeNativeBinary, makeNativeUnary, UNARY_OPS } from './elementwise.js';
@@ -77,9 +78,8 @@ export function bf16Support(isa: string): { ok: boolean; why: string } {
   return BF16_ISAS.includes(isa) ? { ok: true, why: `${isa} has bf16 instructions` } : { ok: false, why: `${isa} has no bf16 instructions (needs avx512_core_bf16 or AMX)` };
 }
 
-/** The kernels that were registered before ours, restored by setNativeKernels(false). */
-const previous = new Map<string, tf.KernelConfig>();
-const ours = new Set<tf.KernelFunc>();
+/** In front of the wasm kernels (and modalab's routes over them); taken off by setNativeKernels(false). */
+const layer = new KernelLayer('wasm', 2);
 let status: NativeKernelStatus | undefined;
 
 function describe(addon: NativeAddon, threadsWhy: string): string {
@@ -106,27 +106,16 @@ function mathFromEnv(env: Record<string, string | undefined>, support: { ok: boo
 function install(addon: NativeAddon): void {
   registerGeluKernels(addon);
   for (const [name, make] of Object.entries(KERNELS)) {
-    const current = tf.getKernel(name, 'wasm');
-    if (current === undefined) throw new Error(`native kernels: ${name} is not registered for wasm; import @tensorflow/tfjs-backend-wasm first`);
-    if (ours.has(current.kernelFunc)) continue;
-    const kernelFunc = make(addon, current.kernelFunc);
-    ours.add(kernelFunc);
-    previous.set(name, current);
-    tf.unregisterKernel(name, 'wasm');
-    // The wrapped kernel's setupFunc has run (or will, at backend init): our fallback calls it.
-    tf.registerKernel({ ...current, kernelFunc });
+    layer.wrap(name, (below) => {
+      if (below === undefined) throw new Error(`native kernels: ${name} is not registered for wasm; import @tensorflow/tfjs-backend-wasm first`);
+      return make(addon, below);
+    });
   }
 }
 
 function uninstall(): void {
   setGeluKernels(false);
-  for (const [name, config] of previous) {
-    const current = tf.getKernel(name, 'wasm');
-    if (current === undefined || !ours.has(current.kernelFunc)) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(config);
-  }
-  previous.clear();
+  layer.unwrap();
 }
 
 /**
@@ -199,14 +188,6 @@ export function setNativeMathMode(math: NativeMath): void {
     const mathWhy = 'setNativeMathMode';
     status = { ...status, math, mathWhy, line: onLine(status.library, status.kernels.length, math, mathWhy) };
   }
-}
-
-/**
- * Whether a registered kernel function is one of ours. registerWasmTrainingKernels should leave
- * such a kernel in place (it wraps the wasm-kernels one); see the report on wiring.
- */
-export function isNativeKernel(kernelFunc: tf.KernelFunc): boolean {
-  return ours.has(kernelFunc);
 }
 
 /** What registerNativeKernels decided, or undefined before it ran. */

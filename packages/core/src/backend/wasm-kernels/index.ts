@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMul, makeFusedMatMul } from './batch-mat-mul.js';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-backprop.js';
 import { unsortedSegmentSum } from './unsorted-segment-sum.js';
-import { isNativeKernel } from '../native/index.js';
+import { KernelLayer } from '../kernel-layer.js';
 
 /** Kernels wasm lacks, and the ones it has but runs slowly, keyed by kernel name. */
 type Override = (original: tf.KernelFunc) => tf.KernelFunc;
@@ -19,25 +19,8 @@ const ADDED: Record<string, tf.KernelFunc> = {
   [tf.Conv2DBackpropFilter]: conv2DBackpropFilter,
 };
 
-/** Kernel functions installed here, to recognise them on a second call. */
-const installed = new Set<tf.KernelFunc>();
-/** The shipped kernels that OVERRIDES replaced, to switch back for a baseline measurement. */
-const shipped = new Map<string, tf.KernelConfig>();
-
-function install(name: string, make: (original: tf.KernelFunc | undefined) => tf.KernelFunc): void {
-  const current = tf.getKernel(name, 'wasm');
-  // A native kernel already wraps ours (registerNativeKernels ran first): leave it in front.
-  if (current !== undefined && (installed.has(current.kernelFunc) || isNativeKernel(current.kernelFunc))) return;
-  const kernelFunc = make(current?.kernelFunc);
-  installed.add(kernelFunc);
-  if (current !== undefined) {
-    shipped.set(name, current);
-    tf.unregisterKernel(name, 'wasm');
-  }
-  // The original's setupFunc still has to run at backend init: it prepares what the
-  // original kernelFunc (our fallback) calls into.
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, ...(current?.setupFunc ? { setupFunc: current.setupFunc } : {}), ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}) });
-}
+/** Ours over the kernels wasm ships; the native kernels, when loaded, are a layer in front. */
+const layer = new KernelLayer('wasm', 1);
 
 /**
  * Registers the kernels wasm lacks for training and replaces slow ones with fast routes, and
@@ -47,12 +30,12 @@ function install(name: string, make: (original: tf.KernelFunc | undefined) => tf
  */
 export function registerWasmTrainingKernels(): void {
   for (const [name, make] of Object.entries(OVERRIDES)) {
-    install(name, (original) => {
+    layer.wrap(name, (original) => {
       if (original === undefined) throw new Error(`wasm-kernels: ${name} is not registered for wasm; import @tensorflow/tfjs-backend-wasm first`);
       return make(original);
     });
   }
-  for (const [name, kernelFunc] of Object.entries(ADDED)) install(name, () => kernelFunc);
+  for (const [name, kernelFunc] of Object.entries(ADDED)) layer.wrap(name, () => kernelFunc);
 
 }
 
@@ -65,11 +48,5 @@ export function setWasmKernelOverrides(enabled: boolean): void {
     registerWasmTrainingKernels();
     return;
   }
-  for (const name of Object.keys(OVERRIDES)) {
-    const current = tf.getKernel(name, 'wasm');
-    const original = shipped.get(name);
-    if (current === undefined || original === undefined || !installed.has(current.kernelFunc)) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(original);
-  }
+  layer.unwrap(Object.keys(OVERRIDES));
 }
